@@ -1,0 +1,47 @@
+# Bizweek. `make run` serves the demo event; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-sqlite test-postgres lint format bench clean messages
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+messages: install
+	$(BIN)/bizweek compilemessages_po
+
+run: install messages
+	$(BIN)/bizweek migrate --noinput
+	$(BIN)/bizweek demo --if-empty
+	$(BIN)/bizweek serve --host $(HOST) --port $(PORT)
+
+# The suite runs on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set (.ci/run sets it).
+test: install messages
+	$(BIN)/python -m pytest
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+		echo "== again on PostgreSQL"; \
+		DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/python -m pytest; \
+	else echo "TEST_POSTGRES_URL not set: skipped the PostgreSQL pass (.ci/run sets it)"; fi
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install messages
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,61 @@
+"""Sign-in, language choice, the personal dashboard and profile."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.i18n import set_language as django_set_language
+
+from bizweek.companies.services import review_queue
+
+from .forms import LoginForm, ProfileForm
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (cookie), and the choice is saved on the user's account too."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.method == "POST" and request.user.is_authenticated:
+        codes = {code for code, _name in ProfileForm.base_fields["language"].choices}
+        if language in codes and request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+    return response
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {"company": user.company}
+    if user.is_organizer:
+        context["pending_count"] = review_queue().count()
+    return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        request.session["bizweek_language"] = request.user.language
+        messages.success(request, _("Your profile was saved."))
+        response = redirect("accounts:profile")
+        from django.conf import settings
+
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            request.user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        return response
+    return render(request, "accounts/profile.html", {"form": form})

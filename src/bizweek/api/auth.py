@@ -1,0 +1,41 @@
+"""API authentication: the browser session, or a personal token (Authorization: Bearer bzw_…)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer, SessionAuth
+
+from bizweek.accounts.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):  # noqa: ANN201
+        match = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=ApiToken.hash(token), user__is_active=True)
+            .first()
+        )
+        if match is None:
+            return None
+        ApiToken.objects.filter(pk=match.pk).update(last_used_at=timezone.now())
+        request.user = match.user
+        return match.user
+
+
+class OptionalAuth:
+    """Lets anonymous readers through while still identifying a signed-in caller."""
+
+    def __init__(self) -> None:
+        self.token = TokenAuth()
+        self.session = SessionAuth()
+
+    def __call__(self, request: HttpRequest):
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return self.token(request)  # a bad token is refused, not treated as anonymous
+        return self.session(request) or True
+
+
+token_auth = TokenAuth()
+session_auth = SessionAuth()
+optional_auth = OptionalAuth()

@@ -1,0 +1,238 @@
+"""Company life cycle: registration, review, editing, membership, listing.
+
+Views, the API and the CLI all call these functions, so a rule is enforced in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from bizweek.accounts.models import Role, User
+from bizweek.chinese import to_simplified, to_traditional
+from bizweek.mail import send_templated_mail
+
+from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
+
+CONTENT_LANGUAGES = ("ko", "zh_hans", "zh_hant", "en")
+NAME_FIELDS = tuple(f"name_{lang}" for lang in CONTENT_LANGUAGES)
+DESCRIPTION_FIELDS = tuple(f"description_{lang}" for lang in CONTENT_LANGUAGES)
+
+
+def member_role(company_role: str) -> str:
+    """The user role that membership of a company gives."""
+    return Role.EXHIBITOR if company_role == CompanyRole.SELLER else Role.BUYER
+
+
+def primary_name(company: Company) -> str:
+    """The name to use in mail and logs when no reader language applies."""
+    for field in NAME_FIELDS:
+        value = getattr(company, field, "")
+        if value:
+            return value
+    return company.external_id or ""
+
+
+def parse_hs_codes(raw: str | Iterable[str]) -> tuple[list[HSCode], list[str]]:
+    """Split a ;-, comma- or space-separated list of HS codes into known codes and unknown ones."""
+    if isinstance(raw, str):
+        raw = raw.replace(";", " ").replace(",", " ").split()
+    wanted = [code.strip().replace(".", "") for code in raw if code and code.strip()]
+    found = HSCode.objects.in_bulk(wanted)
+    unknown = [code for code in wanted if code not in found]
+    return [found[code] for code in dict.fromkeys(wanted) if code in found], unknown
+
+
+def _apply_fields(company: Company, data: dict[str, Any]) -> None:
+    sectors = data.pop("sectors", None)
+    hs_codes = data.pop("hs_codes", None)
+    changed = set()
+    for key, value in data.items():
+        if getattr(company, key, None) != value:
+            changed.add(key)
+        setattr(company, key, value)
+    company.mark_written(changed)
+    company.full_clean(exclude=["sectors", "hs_codes", "reviewed_by"])
+    company.save()
+    if sectors is not None:
+        company.sectors.set(sectors)
+    if hs_codes is not None:
+        company.hs_codes.set(hs_codes)
+
+
+def register_company(
+    company_data: dict[str, Any],
+    *,
+    email: str,
+    password: str,
+    display_name: str = "",
+    language: str = "en",
+) -> tuple[Company, User]:
+    """Create a pending company and its first member, and tell the registrant it was received."""
+    with transaction.atomic():
+        company = Company(status=CompanyStatus.PENDING, language=language)
+        _apply_fields(company, dict(company_data))
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            display_name=display_name,
+            language=language,
+            timezone=company.timezone,
+            role=member_role(company.role),
+            company=company,
+        )
+    send_templated_mail(
+        user.email,
+        "companies/email/registered",
+        {"company": company, "company_name": primary_name(company), "user": user},
+        language,
+    )
+    return company, user
+
+
+def update_company(company: Company, data: dict[str, Any], *, by: User) -> Company:
+    if not by.has_perm("companies.change_company", company):
+        raise PermissionDenied(_("You may only edit your own company."))
+    data = dict(data)
+    if not by.has_perm("companies.review_company", company):
+        # Members edit their profile; only organizers change role, status or external ID.
+        for key in ("role", "status", "external_id", "rejection_reason"):
+            data.pop(key, None)
+    with transaction.atomic():
+        _apply_fields(company, data)
+    return company
+
+
+def _notify_review(company: Company) -> int:
+    sent = 0
+    for member in company.members.filter(is_active=True):
+        sent += send_templated_mail(
+            member.email,
+            f"companies/email/{company.status}",
+            {"company": company, "company_name": primary_name(company), "user": member},
+            member.language or company.language,
+        )
+    return sent
+
+
+def approve_company(company: Company, *, by: User) -> Company:
+    if not by.has_perm("companies.review_company", company):
+        raise PermissionDenied(_("Only organizers can approve companies."))
+    company.status = CompanyStatus.APPROVED
+    company.rejection_reason = ""
+    company.reviewed_at = timezone.now()
+    company.reviewed_by = by
+    company.save(update_fields=["status", "rejection_reason", "reviewed_at", "reviewed_by"])
+    _notify_review(company)
+    return company
+
+
+def reject_company(company: Company, *, by: User, reason: str) -> Company:
+    if not by.has_perm("companies.review_company", company):
+        raise PermissionDenied(_("Only organizers can reject companies."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Please give the company a reason.")})
+    company.status = CompanyStatus.REJECTED
+    company.rejection_reason = reason.strip()
+    company.reviewed_at = timezone.now()
+    company.reviewed_by = by
+    company.save(update_fields=["status", "rejection_reason", "reviewed_at", "reviewed_by"])
+    _notify_review(company)
+    return company
+
+
+def add_member(company: Company, *, email: str, display_name: str, language: str, by: User) -> User:
+    """Invite a colleague: a new account in the company, which sets its password from a link."""
+    if not by.has_perm("companies.add_member", company):
+        raise PermissionDenied(_("You may only add members to your own company."))
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+    user = User.objects.create_user(
+        email=email,
+        password=None,
+        display_name=display_name,
+        language=language,
+        timezone=company.timezone,
+        role=member_role(company.role),
+        company=company,
+    )
+    link = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    send_templated_mail(
+        user.email,
+        "companies/email/invited",
+        {"company_name": primary_name(company), "user": user, "inviter": by, "link": link},
+        language,
+    )
+    return user
+
+
+def review_queue() -> QuerySet[Company]:
+    return (
+        Company.objects.filter(status=CompanyStatus.PENDING)
+        .prefetch_related("sectors", "members")
+        .order_by("created_at")
+    )
+
+
+def visible_companies(user: User | None) -> QuerySet[Company]:
+    """Organizers see every company; everyone else approved ones (plus their own)."""
+    qs = Company.objects.all()
+    if user is not None and user.is_authenticated and user.is_organizer:
+        return qs
+    condition = Q(status=CompanyStatus.APPROVED)
+    if user is not None and user.is_authenticated and user.company_id:
+        condition |= Q(pk=user.company_id)
+    return qs.filter(condition)
+
+
+def filter_companies(
+    qs: QuerySet[Company],
+    *,
+    q: str = "",
+    role: str = "",
+    country: str = "",
+    sector: str = "",
+    hs: str = "",
+) -> QuerySet[Company]:
+    """Filter a company list. `q` matches names and descriptions in every language and script."""
+    if role:
+        qs = qs.filter(role=role)
+    if country:
+        qs = qs.filter(country=country.upper())
+    if sector:
+        qs = qs.filter(sectors__code=sector)
+    if hs:
+        code = hs.strip().replace(".", "")
+        qs = qs.filter(hs_codes__code__startswith=code)
+    q = (q or "").strip()
+    if q:
+        terms = {q, to_simplified(q), to_traditional(q)}
+        condition = Q()
+        for term in terms:
+            for field in (*NAME_FIELDS, *DESCRIPTION_FIELDS):
+                condition |= Q(**{f"{field}__icontains": term})
+            condition |= Q(external_id__iexact=term)
+        qs = qs.filter(condition)
+    if sector or hs:
+        qs = qs.distinct()
+    return qs
+
+
+def sectors() -> QuerySet[Sector]:
+    return Sector.objects.all()

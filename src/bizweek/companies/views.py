@@ -1,0 +1,200 @@
+"""Company pages: registration, profile, editing, members, the organizer's review and import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bizweek.events.services import current_event
+
+from . import services
+from .forms import CompanyForm, ImportForm, MemberForm, RegistrationForm, RejectForm
+from .importing import import_companies
+from .models import Company, CompanyRole, HSCode, Sector
+
+
+def _hs_choices() -> list[HSCode]:
+    return list(HSCode.objects.all())
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    event = current_event()
+    closed = event is not None and not event.registration_is_open()
+    if request.method == "POST" and not closed:
+        form = RegistrationForm(request.POST)
+        if form.is_valid():
+            _company, user = services.register_company(
+                form.company_data(),
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+                language=form.cleaned_data["language"],
+            )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _(
+                    "Thank you. Your registration was received; we will e-mail you once it is approved."
+                ),
+            )
+            return redirect("accounts:dashboard")
+    else:
+        role = request.GET.get("role")
+        initial = {
+            "language": _content_language(),
+            "role": role if role in CompanyRole.values else "",
+        }
+        form = RegistrationForm(initial=initial)
+    return render(
+        request,
+        "companies/register.html",
+        {"form": form, "closed": closed, "hs_choices": _hs_choices()},
+    )
+
+
+def _content_language() -> str:
+    language = get_language() or "en"
+    return language if language in {"ko", "zh-hans", "zh-hant", "en"} else "en"
+
+
+def company_list(request: HttpRequest) -> HttpResponse:
+    qs = services.filter_companies(
+        services.visible_companies(request.user),
+        q=request.GET.get("q", ""),
+        role=request.GET.get("role", ""),
+        country=request.GET.get("country", ""),
+        sector=request.GET.get("sector", ""),
+        hs=request.GET.get("hs", ""),
+    ).prefetch_related("sectors")
+    page = Paginator(qs, 24).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "companies/list.html",
+        {
+            "page": page,
+            "sectors": Sector.objects.all(),
+            "roles": CompanyRole.choices,
+            "query": request.GET,
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(
+        Company.objects.prefetch_related("sectors", "hs_codes", "products__hs_code"), pk=pk
+    )
+    if not request.user.has_perm("companies.view_company", company):
+        raise PermissionDenied(_("This company is not public yet."))
+    return render(
+        request,
+        "companies/detail.html",
+        {
+            "company": company,
+            "can_edit": request.user.has_perm("companies.change_company", company),
+            "can_see_contacts": request.user.is_authenticated,
+        },
+    )
+
+
+@login_required
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    if not request.user.has_perm("companies.change_company", company):
+        raise PermissionDenied(_("You may only edit your own company."))
+    allow_role = request.user.has_perm("companies.review_company", company)
+    form = CompanyForm(request.POST or None, instance=company, allow_role=allow_role)
+    if request.method == "POST" and form.is_valid():
+        services.update_company(company, form.company_data(), by=request.user)
+        messages.success(request, _("Your changes were saved."))
+        return redirect("companies:detail", pk=company.pk)
+    return render(
+        request,
+        "companies/edit.html",
+        {"form": form, "company": company, "hs_choices": _hs_choices()},
+    )
+
+
+@login_required
+def company_members(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    if not request.user.has_perm("companies.add_member", company):
+        raise PermissionDenied(_("You may only manage your own company's members."))
+    form = MemberForm(request.POST or None, initial={"language": _content_language()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_member(company, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("%(email)s was invited and will receive a link to set a password.")
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("companies:members", pk=company.pk)
+    return render(
+        request,
+        "companies/members.html",
+        {"company": company, "form": form, "members": company.members.order_by("date_joined")},
+    )
+
+
+def _require_organizer(request: HttpRequest) -> None:
+    if not request.user.has_perm("companies.review_company"):
+        raise PermissionDenied(_("Only organizers can see this page."))
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require_organizer(request)
+    return render(
+        request,
+        "companies/review_queue.html",
+        {"companies": services.review_queue(), "reject_form": RejectForm()},
+    )
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    services.approve_company(company, by=request.user)
+    messages.success(request, _("%(name)s was approved.") % {"name": company})
+    return redirect("companies:review_queue")
+
+
+@login_required
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        _require_organizer(request)
+        messages.error(request, _("Please give the company a reason."))
+        return redirect("companies:review_queue")
+    services.reject_company(company, by=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, _("%(name)s was rejected.") % {"name": company})
+    return redirect("companies:review_queue")
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("companies.import_companies"):
+        raise PermissionDenied(_("Only organizers can import companies."))
+    report = None
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        report = import_companies(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+    return render(request, "companies/import.html", {"form": form, "report": report})

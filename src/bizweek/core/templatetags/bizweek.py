@@ -1,0 +1,25 @@
+"""Template helpers shared by every app."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from bizweek.countries import country_name as _country_name
+
+register = template.Library()
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """ISO code → the country's name in the reader's language."""
+    return _country_name(code, get_language())
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict, **changes: object) -> str:
+    """The current query string with some parameters replaced (for pagination and filters)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return "?" + params.urlencode()

@@ -1,0 +1,32 @@
+"""E-mail in the recipient's language, rendered from templates (subject.txt, body.txt)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+
+def send_templated_mail(to: str, template: str, context: dict, language: str | None = None) -> bool:
+    """Render `<template>_subject.txt` and `<template>_body.txt` in `language` and send them.
+
+    A failed delivery is logged and reported as False rather than breaking the action
+    (an approval must not be lost because the mail server is down).
+    """
+    if not to:
+        return False
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context = {"site_url": settings.SITE_URL, **context}
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}_body.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except OSError:
+        logger.exception("Could not send %s mail to %s", template, to)
+        return False
+    return True

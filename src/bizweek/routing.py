@@ -1,0 +1,3 @@
+"""WebSocket routes. Meetings (/ws/meetings/<id>/) and the studio (/ws/studio/<id>/) join here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,171 @@
+"""Reading CSV and XLSX files into rows of text, and the report an import returns.
+
+Importers (companies, products) validate every row first and write only if all rows pass,
+so a file is applied whole or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole cannot be read (wrong type, encoding, no header)."""
+
+
+@dataclass
+class RowError:
+    row: int  # the row number a person sees in their spreadsheet program (header is row 1)
+    column: str
+    message: str | Promise
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": str(self.message)}
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def error(self, row: int, column: str, message: str | Promise) -> None:
+        self.errors.append(RowError(row, column, message))
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "errors": [error.as_dict() for error in self.errors],
+        }
+
+    def summary(self) -> str:
+        if not self.ok:
+            return _("%(errors)d problem(s) in %(rows)d row(s): nothing was written.") % {
+                "errors": len(self.errors),
+                "rows": self.rows,
+            }
+        if self.dry_run:
+            return _(
+                "All %(rows)d row(s) are valid: %(created)d would be created, "
+                "%(updated)d updated. Nothing was written (check only)."
+            ) % {"rows": self.rows, "created": self.created, "updated": self.updated}
+        return _("Imported %(rows)d row(s): %(created)d created, %(updated)d updated.") % {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+        }
+
+
+UNREADABLE = gettext_lazy(
+    "This file could not be read as a spreadsheet. Upload a CSV (UTF-8) or XLSX file."
+)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise SpreadsheetError(str(UNREADABLE)) from error
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _decode_csv(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "utf-16"):
+        if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SpreadsheetError(
+        _(
+            "The CSV file is not in UTF-8. In Excel choose “CSV UTF-8” when saving, "
+            "or upload the XLSX file itself."
+        )
+    )
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    text = _decode_csv(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[dict[str, str]]  # rows[0] is the file's row 2
+
+
+def read_table(source: str | Path | IO[bytes]) -> Table:
+    """Read the first sheet of an XLSX or a CSV file into dicts keyed by the header row.
+
+    The type is decided by the content (an XLSX file is a ZIP archive), not by the name.
+    Blank rows are kept as empty dicts so row numbers stay those of the file.
+    """
+    if isinstance(source, str | Path):
+        data = Path(source).read_bytes()
+    else:
+        data = source.read()
+    if data.startswith(b"PK\x03\x04"):
+        rows = _read_xlsx(data)
+    elif b"\x00" in data[:1024] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SpreadsheetError(str(UNREADABLE))
+    else:
+        rows = _read_csv(data)
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows or not any(rows[0]):
+        raise SpreadsheetError(_("The file is empty: the first row must name the columns."))
+    header = [name.strip().lower() for name in rows[0]]
+    table = []
+    for row in rows[1:]:
+        if not any(row):
+            table.append({})
+            continue
+        table.append(
+            {name: (row[i] if i < len(row) else "") for i, name in enumerate(header) if name}
+        )
+    return Table(header, table)

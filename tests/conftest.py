@@ -1,0 +1,48 @@
+import os
+
+import pytest
+
+from tests import factories
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def organizer(db):
+    return factories.make_organizer(email="organizer@example.test")
+
+
+@pytest.fixture
+def seller(db):
+    return factories.make_company(
+        name_ko="창원정밀", name_en="Changwon Precision", hs_codes=["8429"]
+    )
+
+
+@pytest.fixture
+def buyer_company(db):
+    return factories.make_company(
+        role="buyer", name_zh_hans="曼谷华丰贸易", country="TH", timezone="Asia/Bangkok"
+    )
+
+
+@pytest.fixture
+def exhibitor(seller):
+    return factories.make_member(seller, email="exhibitor@example.test")
+
+
+@pytest.fixture
+def buyer(buyer_company):
+    return factories.make_member(buyer_company, email="buyer@example.test", language="zh-hans")
+
+
+@pytest.fixture
+def event(db):
+    return factories.make_event()
