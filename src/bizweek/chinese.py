@@ -36,7 +36,7 @@ class ChineseVariantsMixin(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         self.derive_chinese_variants()
         super().save(*args, **kwargs)
 
@@ -60,7 +60,3 @@ class ChineseVariantsMixin(models.Model):
             setattr(self, hans_attr, hans)
             setattr(self, hant_attr, hant)
         self.chinese_derived = sorted(derived)
-
-    def save(self, *args, **kwargs) -> None:
-        self.derive_chinese_variants()
-        super().save(*args, **kwargs)

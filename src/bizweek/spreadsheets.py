@@ -145,10 +145,7 @@ def read_table(source: str | Path | IO[bytes]) -> Table:
     The type is decided by the content (an XLSX file is a ZIP archive), not by the name.
     Blank rows are kept as empty dicts so row numbers stay those of the file.
     """
-    if isinstance(source, str | Path):
-        data = Path(source).read_bytes()
-    else:
-        data = source.read()
+    data = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
     if data.startswith(b"PK\x03\x04"):
         rows = _read_xlsx(data)
     elif b"\x00" in data[:1024] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -31,7 +31,7 @@ def validate_timezone(value: str) -> None:
 
 @functools.cache
 def timezone_choices() -> list[tuple[str, str]]:
-    """Zones people live in, labelled with their current UTC offset, e.g. 'Asia/Seoul (UTC+09:00)'."""
+    """Zones people live in, labelled with their UTC offset: 'Asia/Seoul (UTC+09:00)'."""
     now = datetime.now(tz=zoneinfo.ZoneInfo("UTC"))
     choices = []
     for name in sorted(timezone_names()):

@@ -42,7 +42,8 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _(
-                    "Thank you. Your registration was received; we will e-mail you once it is approved."
+                    "Thank you. Your registration was received; "
+                    "we will e-mail you once it is approved."
                 ),
             )
             return redirect("accounts:dashboard")

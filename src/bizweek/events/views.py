@@ -12,12 +12,11 @@ from . import services
 
 def _figures() -> dict[str, int]:
     approved = Company.objects.approved()
-    counts = approved.aggregate(
+    return approved.aggregate(
         sellers=Count("pk", filter=Q(role=CompanyRole.SELLER)),
         buyers=Count("pk", filter=Q(role=CompanyRole.BUYER)),
         countries=Count("country", distinct=True),
     )
-    return counts
 
 
 def home(request: HttpRequest) -> HttpResponse:

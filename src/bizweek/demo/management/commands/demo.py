@@ -52,6 +52,6 @@ class Command(BaseCommand):
                 f"{result.pending} registrations waiting for approval."
             )
         )
-        self.stdout.write("Demo logins (password for all: %s):" % builder.DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {builder.DEMO_PASSWORD}):")
         for role, email, _password in result.logins:
             self.stdout.write(f"  {role!s:<12} {email}")
