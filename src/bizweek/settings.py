@@ -171,6 +171,7 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = {
     "zh-hans": ("zh-hant", "en", "ko"),
 }
 MODELTRANSLATION_AUTO_POPULATE = False
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default: a bare domain in a URL field means https
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -178,6 +179,7 @@ TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("BIZWEEK_STATIC_ROOT", DATA_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve straight from the package when collectstatic was not run
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("BIZWEEK_MEDIA_ROOT", DATA_DIR / "media"))

@@ -100,7 +100,7 @@ def test_organizer_approves_from_the_queue(client, organizer, seller):
     seller.status = CompanyStatus.PENDING
     seller.save()
     client.force_login(organizer)
-    assert seller.name_ko in client.get(reverse("companies:review_queue")).content.decode()
+    assert seller.name_en in client.get(reverse("companies:review_queue")).content.decode()
     client.post(reverse("companies:approve", args=[seller.pk]))
     seller.refresh_from_db()
     assert seller.status == CompanyStatus.APPROVED

@@ -18,6 +18,7 @@ LANGS = ["ko", "zh-hans", "zh-hant", "en"]
 SAME_IN_EVERY_LANGUAGE = {
     *("English", "한국어", "简体中文", "繁體中文", "Bizweek", "B", "HS", "CSV", "XLSX"),
     *("Asia", "Seoul", "UTC"),  # the event's time zone name
+    "ICT",  # the sector is called ICT in Korean too
 }
 
 

@@ -17,6 +17,12 @@ class LoginForm(AuthenticationForm):
     )
 
 
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. CRM sync.")
+    )
+
+
 class ProfileForm(forms.ModelForm):
     timezone = forms.ChoiceField(label=_("Time zone"), choices=lazy(timezone_choices, list))
 

@@ -7,4 +7,6 @@ app_name = "accounts"
 urlpatterns = [
     path("me/", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.create_token, name="create_token"),
+    path("profile/tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
 ]

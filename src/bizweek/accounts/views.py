@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from bizweek.companies.services import review_queue
 
-from .forms import LoginForm, ProfileForm
+from .forms import LoginForm, ProfileForm, TokenForm
+from .models import ApiToken
 
 
 class LoginView(auth_views.LoginView):
@@ -58,4 +60,33 @@ def profile(request: HttpRequest) -> HttpResponse:
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
         return response
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(request, "accounts/profile.html", _profile_context(request, form=form))
+
+
+def _profile_context(request: HttpRequest, **extra: object) -> dict:
+    return {
+        "form": ProfileForm(instance=request.user),
+        "token_form": TokenForm(),
+        "tokens": request.user.api_tokens.order_by("-created_at"),
+        **extra,
+    }
+
+
+@login_required
+@require_POST
+def create_token(request: HttpRequest) -> HttpResponse:
+    """Show a new API token once; only its hash is kept."""
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/profile.html", _profile_context(request, token_form=form))
+    _token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
+    return render(request, "accounts/profile.html", _profile_context(request, new_token=raw))
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    deleted, _details = request.user.api_tokens.filter(pk=pk).delete()
+    if deleted:
+        messages.success(request, _("The token was revoked."))
+    return redirect("accounts:profile")

@@ -1,7 +1,5 @@
 """API v1: one NinjaAPI, one router per app; every error is {"detail": ..., "code": ...}."""
 
-from __future__ import annotations
-
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse

@@ -1,7 +1,5 @@
 """API authentication: the browser session, or a personal token (Authorization: Bearer bzw_…)."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth

@@ -1,7 +1,5 @@
 """/api/v1/companies: the directory of approved companies (organizers see all)."""
 
-from __future__ import annotations
-
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404

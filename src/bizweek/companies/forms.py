@@ -67,11 +67,12 @@ class CompanyForm(forms.ModelForm):
             self.fields["role"].widget = forms.RadioSelect(choices=CompanyRole.choices)
         else:  # members edit their profile; only an organizer changes a company's role
             del self.fields["role"]
+        name_label, description_label = _("Company name"), _("Description")
         for field in NAME_FIELDS:
-            self.fields[field].label = f"{_('Company name')} · {ENDONYMS[_language_of(field)]}"
+            self.fields[field].label = f"{name_label} · {ENDONYMS[_language_of(field)]}"
             self.fields[field].required = False
         for field in DESCRIPTION_FIELDS:
-            self.fields[field].label = f"{_('Description')} · {ENDONYMS[_language_of(field)]}"
+            self.fields[field].label = f"{description_label} · {ENDONYMS[_language_of(field)]}"
             self.fields[field].required = False
         if self.instance.pk and not self.is_bound:
             self.initial["hs_codes"] = " ".join(

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bizweek.accounts.models import Role, User
@@ -207,7 +208,7 @@ def reset() -> None:
     """Delete what the demo creates (and everything like it): events, companies, non-admin users."""
     with transaction.atomic():
         Product.objects.all().delete()
-        User.objects.filter(is_superuser=False).delete()
+        User.objects.filter(Q(is_superuser=False) | Q(email__endswith=f"@{DEMO_DOMAIN}")).delete()
         Company.objects.all().delete()
         Event.objects.all().delete()
 

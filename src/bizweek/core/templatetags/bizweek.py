@@ -23,3 +23,18 @@ def query_with(context: dict, **changes: object) -> str:
     for key, value in changes.items():
         params[key] = value
     return "?" + params.urlencode()
+
+
+@register.filter
+def other_names(obj: object, field: str = "name") -> list[str]:
+    """The texts of a translated field in the other languages, each once (for reviewers)."""
+    shown = getattr(obj, field, "")
+    derived = set(getattr(obj, "chinese_derived", None) or [])
+    values = []
+    for suffix in ("ko", "zh_hans", "zh_hant", "en"):
+        if f"{field}_{suffix}" in derived:
+            continue
+        value = getattr(obj, f"{field}_{suffix}", "") or ""
+        if value and value != shown and value not in values:
+            values.append(value)
+    return values
