@@ -203,7 +203,7 @@ def test_seller_names_are_unique(sellers):
 def test_seller_products(sellers, hs):
     for seller in sellers:
         products = seller["products"]
-        assert 3 <= len(products) <= 6
+        assert 4 <= len(products) <= 9
         assert [p["external_id"] for p in products] == [
             f"{seller['external_id']}-P{n}" for n in range(1, len(products) + 1)
         ]

@@ -24,7 +24,9 @@ def _language_of(field: str) -> str:
 
 
 class CompanyForm(forms.ModelForm):
-    country = forms.ChoiceField(label=_("Country"), choices=lazy(country_choices, list))
+    country = forms.ChoiceField(
+        label=_("Country"), choices=lazy(lambda: [("", "—"), *country_choices()], list)
+    )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=lazy(timezone_choices, list))
     sectors = forms.ModelMultipleChoiceField(
         label=_("Sectors"),
