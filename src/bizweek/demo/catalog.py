@@ -151,7 +151,7 @@ def _price(rng: random.Random, low: float, high: float) -> tuple[str, str, str]:
 def _products(
     rng: random.Random, data: Data, sectors: list[str], names: dict[str, Any], external_id: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """4-9 product rows (a booth's catalogue), and the catalog entries of the main sector they were made from."""
+    """4-9 product rows (a booth's catalogue) and the main-sector catalog entries behind them."""
     count = rng.randint(4, 9)
     main = data["products"][sectors[0]]
     main_count = count - 1 if len(sectors) > 1 else count
