@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("bizweek.accounts.urls")),
     path("", include("bizweek.companies.urls")),
+    path("", include("bizweek.expo.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -116,11 +116,6 @@ def test_edited_simplified_name_updates_derived_traditional_but_not_a_written_on
     assert seller.name_zh_hant == "昌原機械工業"  # a person's text is kept
 
 
-def test_filter_companies_matches_traditional_query_against_simplified_text(buyer_company):
-    qs = services.filter_companies(services.visible_companies(None), q="華豐")
-    assert list(qs) == [buyer_company]
-
-
 def test_visible_companies_hide_pending_ones_except_to_members_and_organizers(organizer):
     pending = factories.make_company(status=CompanyStatus.PENDING)
     member = factories.make_member(pending)

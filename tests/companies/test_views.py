@@ -114,7 +114,7 @@ def test_pending_company_page_is_hidden_from_the_public(client):
 def test_contact_details_only_for_signed_in_users(client, buyer, seller):
     seller.contact_email = "sales@changwon.example"
     seller.save()
-    url = reverse("companies:detail", args=[seller.pk])
+    url = reverse("expo:booth", args=[seller.pk])
     assert "sales@changwon.example" not in client.get(url).content.decode()
     client.force_login(buyer)
     assert "sales@changwon.example" in client.get(url).content.decode()
@@ -124,27 +124,39 @@ def test_organizer_import_page_shows_the_same_report_and_writes_nothing_on_error
     client.force_login(organizer)
     bad = [GOOD_ROWS[0], dict(GOOD_ROWS[1], timezone="Mars/Olympus")]
     upload = SimpleUploadedFile("companies.csv", csv_file(bad).getvalue(), "text/csv")
-    response = client.post(reverse("companies:import"), {"file": upload})
+    response = client.post(reverse("companies:import"), {"kind": "companies", "file": upload})
     html = response.content.decode()
     assert "Unknown time zone “Mars/Olympus”" in html
     assert "nothing was written" in html
     assert Company.objects.count() == 0
     upload = SimpleUploadedFile("companies.csv", csv_file(GOOD_ROWS).getvalue(), "text/csv")
-    client.post(reverse("companies:import"), {"file": upload})
+    client.post(reverse("companies:import"), {"kind": "companies", "file": upload})
     assert Company.objects.count() == 2
+
+
+def test_organizer_imports_products_from_the_same_page(client, organizer, seller):
+    client.force_login(organizer)
+    data = (
+        "company_external_id,external_id,name_ko,hs_code,price_min,price_max,currency\n"
+        f"{seller.external_id},P1,미니 굴착기,842952,100,90,USD\n"
+    ).encode()
+    upload = SimpleUploadedFile("products.csv", data, "text/csv")
+    html = client.post(
+        reverse("companies:import"), {"kind": "products", "file": upload}
+    ).content.decode()
+    assert "nothing was written" in html and "price_min" in html
+    assert not seller.products.exists()
 
 
 def test_exhibitor_cannot_import(client, exhibitor):
     client.force_login(exhibitor)
     upload = SimpleUploadedFile("c.csv", csv_file(GOOD_ROWS).getvalue(), "text/csv")
-    assert client.post(reverse("companies:import"), {"file": upload}).status_code == 403
+    response = client.post(reverse("companies:import"), {"kind": "companies", "file": upload})
+    assert response.status_code == 403
     assert Company.objects.count() == 1  # only the exhibitor's own company
 
 
-def test_company_list_filters_by_sector_and_query(client):
-    hydrogen = factories.make_company(name_ko="수소텍", sectors=["hydrogen-energy"])
-    factories.make_company(name_ko="화장품사", sectors=["cosmetics"])
-    response = client.get(reverse("companies:list"), {"sector": "hydrogen-energy"})
-    assert [c.pk for c in response.context["page"]] == [hydrogen.pk]
-    response = client.get(reverse("companies:list"), {"q": "화장품"})
-    assert [c.name_ko for c in response.context["page"]] == ["화장품사"]
+def test_company_directory_is_the_hall_with_both_roles(client):
+    response = client.get(reverse("companies:list"), {"sector": "food"})
+    assert response.status_code == 302
+    assert response.url.startswith("/hall/?") and "role=all" in response.url

@@ -80,13 +80,20 @@ def test_page_has_no_untranslated_ui_string(client, demo_event, lang, url_name):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_page_renders_in_every_language(client, demo_event, organizer, seller, lang):
+def test_every_page_renders_in_every_language(
+    client, demo_event, organizer, seller, buyer_company, lang
+):
     member = factories.make_member(seller)
+    product = factories.make_product(seller, name_ko="미니 굴착기", hs_code_id="842952")
     public = [
         reverse("home"),
         reverse("companies:register"),
-        reverse("companies:list"),
-        reverse("companies:detail", args=[seller.pk]),
+        reverse("expo:hall"),
+        reverse("expo:hall") + "?q=굴착기",
+        reverse("expo:sector_hall", args=["machinery"]),
+        reverse("expo:booth", args=[seller.pk]),
+        reverse("expo:product", args=[product.pk]),
+        reverse("companies:detail", args=[buyer_company.pk]),
         reverse("login"),
         reverse("password_reset"),
     ]
@@ -101,10 +108,18 @@ def test_every_page_renders_in_every_language(client, demo_event, organizer, sel
         reverse("companies:edit", args=[seller.pk]),
         reverse("companies:members", args=[seller.pk]),
         reverse("password_change"),
+        reverse("expo:booth_edit", args=[seller.pk]),
+        reverse("expo:product_new", args=[seller.pk]),
+        reverse("expo:product_edit", args=[seller.pk, product.pk]),
+        reverse("expo:booth_stats", args=[seller.pk]),
     ]:
         assert get_in(client, url, lang).status_code == 200, url
     client.force_login(organizer)
-    for url in [reverse("companies:review_queue"), reverse("companies:import")]:
+    for url in [
+        reverse("companies:review_queue"),
+        reverse("companies:import"),
+        reverse("expo:all_stats"),
+    ]:
         assert get_in(client, url, lang).status_code == 200, url
 
 

@@ -9,6 +9,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from bizweek.companies import services
 from bizweek.companies.models import Company, CompanyRole
+from bizweek.expo.services import HallQuery, find_companies
 
 router = Router(tags=["companies"])
 
@@ -155,14 +156,15 @@ class CompanyFilters(Schema):
 def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> QuerySet[Company]:
     """Approved companies (organizers see all), filtered: `{"items": [...], "count": N}`."""
     request.api_lang = request_lang(request, filters.lang)
-    return services.filter_companies(
-        services.visible_companies(request.user),
+    query = HallQuery(
         q=filters.q,
-        role=filters.role or "",
+        role=filters.role or "all",
         country=filters.country,
         sector=filters.sector,
         hs=filters.hs,
-    ).prefetch_related("sectors", "hs_codes")
+    )
+    companies, _scores = find_companies(query, request.user)
+    return companies.prefetch_related("sectors", "hs_codes")
 
 
 @router.get("/{company_id}", response=CompanyDetail, summary="One company")

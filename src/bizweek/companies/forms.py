@@ -161,6 +161,11 @@ class MemberForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[("companies", _("Companies")), ("products", _("Products"))],
+        initial="companies",
+    )
     file = forms.FileField(
         label=_("Spreadsheet (CSV or XLSX)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),

@@ -21,6 +21,7 @@ from bizweek.spreadsheets import ImportReport, SpreadsheetError, read_table
 from bizweek.timezones import is_valid_timezone
 
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
+from .signals import companies_changed
 
 COMPANY_COLUMNS = [
     "external_id",
@@ -230,6 +231,7 @@ class CompanyImporter:
             hs_model.objects.filter(company_id__in=chunk).delete()
         sector_model.objects.bulk_create(sector_links, batch_size=1000)
         hs_model.objects.bulk_create(hs_links, batch_size=1000)
+        companies_changed.send(Company, company_ids=ids)
         progress(len(rows), len(rows))
 
 

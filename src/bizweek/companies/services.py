@@ -19,10 +19,10 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
-from bizweek.chinese import to_simplified, to_traditional
 from bizweek.mail import send_templated_mail
 
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
+from .signals import companies_changed
 
 CONTENT_LANGUAGES = ("ko", "zh_hans", "zh_hant", "en")
 NAME_FIELDS = tuple(f"name_{lang}" for lang in CONTENT_LANGUAGES)
@@ -91,6 +91,7 @@ def register_company(
             role=member_role(company.role),
             company=company,
         )
+        companies_changed.send(Company, company_ids=[company.pk])
     send_templated_mail(
         user.email,
         "companies/email/registered",
@@ -110,6 +111,7 @@ def update_company(company: Company, data: dict[str, Any], *, by: User) -> Compa
             data.pop(key, None)
     with transaction.atomic():
         _apply_fields(company, data)
+        companies_changed.send(Company, company_ids=[company.pk])
     return company
 
 
@@ -204,13 +206,12 @@ def visible_companies(user: User | None) -> QuerySet[Company]:
 def filter_companies(
     qs: QuerySet[Company],
     *,
-    q: str = "",
     role: str = "",
     country: str = "",
     sector: str = "",
     hs: str = "",
 ) -> QuerySet[Company]:
-    """Filter a company list. `q` matches names and descriptions in every language and script."""
+    """Narrow a company list by facets; text search is expo.search (one engine everywhere)."""
     if role:
         qs = qs.filter(role=role)
     if country:
@@ -220,15 +221,6 @@ def filter_companies(
     if hs:
         code = hs.strip().replace(".", "")
         qs = qs.filter(hs_codes__code__startswith=code)
-    q = (q or "").strip()
-    if q:
-        terms = {q, to_simplified(q), to_traditional(q)}
-        condition = Q()
-        for term in terms:
-            for field in (*NAME_FIELDS, *DESCRIPTION_FIELDS):
-                condition |= Q(**{f"{field}__icontains": term})
-            condition |= Q(external_id__iexact=term)
-        qs = qs.filter(condition)
     if sector or hs:
         qs = qs.distinct()
     return qs

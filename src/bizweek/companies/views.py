@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +18,7 @@ from bizweek.events.services import current_event
 from . import services
 from .forms import CompanyForm, ImportForm, MemberForm, RegistrationForm, RejectForm
 from .importing import import_companies
-from .models import Company, CompanyRole, HSCode, Sector
+from .models import Company, CompanyRole, HSCode
 
 
 def _hs_choices() -> list[HSCode]:
@@ -67,28 +67,10 @@ def _content_language() -> str:
 
 
 def company_list(request: HttpRequest) -> HttpResponse:
-    qs = services.filter_companies(
-        services.visible_companies(request.user),
-        q=request.GET.get("q", ""),
-        role=request.GET.get("role", ""),
-        country=request.GET.get("country", ""),
-        sector=request.GET.get("sector", ""),
-        hs=request.GET.get("hs", ""),
-    ).prefetch_related("sectors")
-    page = Paginator(qs, 24).get_page(request.GET.get("page"))
+    """The directory of every company is the hall with both roles (one search engine)."""
     params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "companies/list.html",
-        {
-            "page": page,
-            "sectors": Sector.objects.all(),
-            "roles": CompanyRole.choices,
-            "query": request.GET,
-            "querystring": params.urlencode(),
-        },
-    )
+    params.setdefault("role", "all")
+    return redirect(reverse("expo:hall") + "?" + params.urlencode())
 
 
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -97,6 +79,8 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not request.user.has_perm("companies.view_company", company):
         raise PermissionDenied(_("This company is not public yet."))
+    if company.is_seller and company.is_approved:
+        return redirect("expo:booth", pk=company.pk)
     return render(
         request,
         "companies/detail.html",
@@ -197,5 +181,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
     report = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        report = import_companies(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+        importer = import_companies
+        if form.cleaned_data["kind"] == "products":
+            from bizweek.expo.importing import import_products as importer
+        report = importer(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
     return render(request, "companies/import.html", {"form": form, "report": report})

@@ -299,6 +299,11 @@ def build_demo(scale: int = 1, seed: int = 1, progress: Progress | None = None) 
             result.logins.append((role.label, email, DEMO_PASSWORD))
         User.objects.bulk_create(users, batch_size=2000)
 
+        say("building the search index")
+        from bizweek.expo.search import index_companies
+
+        index_companies()
+
         say("writing the agenda")
         approved_sellers = [c for c in companies if c.role == CompanyRole.SELLER][:seller_count]
         featured = rng.sample(approved_sellers, min(FEATURED_SELLERS, len(approved_sellers)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -60,6 +61,10 @@ class Product(ChineseVariantsMixin, models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="USD")
     position = models.PositiveIntegerField(default=0)
+    is_published = models.BooleanField(
+        _("published"), default=True, help_text=_("Drafts are shown only in the preview.")
+    )
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         ordering = ["company", "position", "id"]
@@ -85,3 +90,141 @@ class Product(ChineseVariantsMixin, models.Model):
             raise ValidationError(
                 {"price_max": _("The highest price must not be below the lowest price.")}
             )
+
+
+class Booth(models.Model):
+    """A company's stand in the cyber exhibition hall: its look, video and publication state."""
+
+    company = models.OneToOneField(
+        "companies.Company", on_delete=models.CASCADE, related_name="booth"
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    banner = models.ImageField(_("banner"), upload_to="banners/", blank=True)
+    video = models.FileField(_("promotional video"), upload_to="videos/", blank=True)
+    is_published = models.BooleanField(
+        _("published"),
+        default=True,
+        help_text=_("Unpublished booths are visible only to the company and organizers."),
+    )
+    featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Featured booths come first in their hall.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("booth")
+        verbose_name_plural = _("booths")
+
+    def __str__(self) -> str:
+        return str(self.company)
+
+
+class ProductPhoto(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="products/")
+    thumbnail = models.ImageField(upload_to="products/thumbs/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("product photo")
+        verbose_name_plural = _("product photos")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Brochure(models.Model):
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="brochures"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("PDF file"), upload_to="brochures/")
+    pages = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("brochure")
+        verbose_name_plural = _("brochures")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BoothVisit(models.Model):
+    """One visitor's visit to a booth on one day (reloads count once)."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="booth_visits"
+    )
+    day = models.DateField()
+    visitor_key = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    country = models.CharField(max_length=2, blank=True)
+    role = models.CharField(max_length=20, blank=True)
+    views = models.PositiveIntegerField(default=1)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booth visit")
+        verbose_name_plural = _("booth visits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "day", "visitor_key"], name="one_visit_per_visitor_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["company", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.day} {self.visitor_key[:8]}"
+
+
+class SearchDocument(models.Model):
+    """A company's searchable text, pre-tokenised (see expo/search.py).
+
+    The database indexes it: an FTS5 table on SQLite, a weighted tsvector with a GIN index on
+    PostgreSQL (migration 0003).
+    """
+
+    company = models.OneToOneField(
+        "companies.Company", on_delete=models.CASCADE, related_name="search_document"
+    )
+    names = models.TextField(blank=True)
+    products = models.TextField(blank=True)
+    taxonomy = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"search document of {self.company_id}"
+
+
+class MeetingInterest(models.Model):
+    """A "Request a meeting" from a booth; business matching turns these into requests."""
+
+    seller = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="interests_received"
+    )
+    buyer = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="interests_sent"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("meeting interest")
+        verbose_name_plural = _("meeting interests")
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "buyer"], name="one_interest_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_id} → {self.seller_id}"

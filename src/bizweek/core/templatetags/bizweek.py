@@ -38,3 +38,28 @@ def other_names(obj: object, field: str = "name") -> list[str]:
         if value and value != shown and value not in values:
             values.append(value)
     return values
+
+
+@register.filter
+def highlight(text: str, query: str) -> str:
+    """Mark the words of a search query in a text (escaped)."""
+    from bizweek.expo.search import highlight as _highlight
+
+    return _highlight(str(text or ""), query) if query else text
+
+
+@register.filter
+def filesize(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{max(size, 1) // 1024 or 1} KB"
+
+
+@register.filter
+def richtext(text: str) -> str:
+    """User-written description → safe HTML: allowed tags kept, everything else removed."""
+    from django.utils.safestring import mark_safe
+
+    from bizweek.richtext import plain_to_html, sanitize_html
+
+    text = str(text or "")
+    html = sanitize_html(text) if "<" in text else plain_to_html(text)
+    return mark_safe(html)

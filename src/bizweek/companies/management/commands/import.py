@@ -1,4 +1,4 @@
-"""`bizweek import companies FILE [--dry-run]`: the same importer the organizer's page uses."""
+"""`bizweek import companies|products FILE [--dry-run]`: the importers the organizer's page uses."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         kind = options["kind"]
+        if kind == "products" and kind not in IMPORTERS:
+            # Imported here, not at the top: the companies app must not depend on the hall.
+            from bizweek.expo.importing import import_products
+
+            register_importer("products", import_products)
         if kind not in IMPORTERS:
             raise CommandError(f"Importing {kind} is not available yet.")
         started = time.monotonic()

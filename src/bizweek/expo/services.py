@@ -1,0 +1,353 @@
+"""The exhibition hall: finding booths, editing them, and counting their visitors.
+
+Pages, the API and `bizweek search` call these functions; permission checks live here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, When
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bizweek.accounts.models import User
+from bizweek.companies import services as company_services
+from bizweek.companies.models import Company, CompanyRole
+from bizweek.companies.signals import companies_changed
+
+from . import search
+from .models import Booth, BoothVisit, Brochure, MeetingInterest, Product, ProductPhoto
+
+SORTS = {
+    "featured": ("-booth__featured", "id"),
+    "name": ("name_ko", "name_en", "id"),
+    "newest": ("-created_at",),
+    "products": ("-product_count", "id"),
+}
+
+
+@dataclass
+class HallQuery:
+    q: str = ""
+    role: str = CompanyRole.SELLER
+    sector: str = ""
+    hs: str = ""
+    country: str = ""
+    city: str = ""
+    sort: str = ""
+
+    @classmethod
+    def from_params(cls, params: Any, **overrides: str) -> HallQuery:
+        values = {name: (params.get(name) or "").strip() for name in cls.__dataclass_fields__}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if values["role"] not in CompanyRole.values and values["role"] != "all":
+            values["role"] = CompanyRole.SELLER
+        return cls(**values)
+
+
+def find_companies(
+    query: HallQuery, user: User | None = None
+) -> tuple[QuerySet[Company], dict[int, float]]:
+    """Companies matching the query, best first when searching, else in the chosen order.
+
+    Returns the queryset and, when searching, each company's score.
+    """
+    qs = company_services.visible_companies(user)
+    if user is None or not user.is_authenticated or not user.is_organizer:
+        qs = qs.exclude(booth__is_published=False)
+    qs = company_services.filter_companies(
+        qs,
+        role="" if query.role == "all" else query.role,
+        country=query.country,
+        sector=query.sector,
+        hs=query.hs,
+    )
+    if query.city:
+        qs = qs.filter(city__iexact=query.city)
+    scores: dict[int, float] = {}
+    if query.q:
+        ranked = search.ranked_ids(query.q)
+        scores = dict(ranked)
+        ids = [pk for pk, _score in ranked]
+        qs = qs.filter(pk__in=ids)
+        if not query.sort:
+            order = Case(
+                *[When(pk=pk, then=position) for position, pk in enumerate(ids[:2000])],
+                default=len(ids),
+                output_field=IntegerField(),
+            )
+            return qs.annotate(rank=order).order_by("-booth__featured", "rank"), scores
+    sort = query.sort if query.sort in SORTS else "featured"
+    if sort == "products":
+        qs = qs.annotate(product_count=Count("products", filter=Q(products__is_published=True)))
+    return qs.order_by(*SORTS[sort]), scores
+
+
+def hall_overview(user: User | None = None) -> list[dict]:
+    """Each sector's hall with its number of exhibitors."""
+    from bizweek.companies.models import Sector
+
+    visible = company_services.visible_companies(user).filter(role=CompanyRole.SELLER)
+    counts = dict(
+        visible.exclude(booth__is_published=False)
+        .values("sectors")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("sectors", "n")
+    )
+    return [
+        {"sector": sector, "count": counts.get(sector.pk, 0)} for sector in Sector.objects.all()
+    ]
+
+
+def booth_for(company: Company) -> Booth:
+    booth, _created = Booth.objects.get_or_create(company=company)
+    return booth
+
+
+def _require_change(user: User, company: Company) -> None:
+    if not user.has_perm("expo.change_booth", company):
+        raise PermissionDenied(_("You may only edit your own booth."))
+
+
+def visible_products(company: Company, *, preview: bool = False) -> QuerySet[Product]:
+    qs = company.products.select_related("hs_code").prefetch_related("photos")
+    return qs if preview else qs.filter(is_published=True)
+
+
+@transaction.atomic
+def save_product(company: Company, product: Product, *, by: User, written: set[str]) -> Product:
+    """Create or update a product; `written` names the translation fields a person edited."""
+    _require_change(by, company)
+    if product.company_id != company.pk:
+        raise PermissionDenied(_("This product belongs to another company."))
+    if product.pk is None:
+        last = company.products.aggregate(m=Max("position"))["m"]
+        product.position = (last or 0) + 1
+    product.mark_written(written)
+    product.full_clean()
+    product.save()
+    companies_changed.send(Company, company_ids=[company.pk])
+    return product
+
+
+@transaction.atomic
+def delete_product(product: Product, *, by: User) -> None:
+    _require_change(by, product.company)
+    company_id = product.company_id
+    for photo in product.photos.all():
+        delete_photo(photo, by=by, reindex=False)
+    product.delete()
+    companies_changed.send(Company, company_ids=[company_id])
+
+
+@transaction.atomic
+def move_product(product: Product, direction: int, *, by: User) -> None:
+    """Swap a product with its neighbour (direction -1 = up, +1 = down)."""
+    _require_change(by, product.company)
+    siblings = list(product.company.products.order_by("position", "id"))
+    index = siblings.index(product)
+    target = index + direction
+    if not 0 <= target < len(siblings):
+        return
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, item in enumerate(siblings, start=1):
+        if item.position != position:
+            Product.objects.filter(pk=item.pk).update(position=position)
+
+
+def add_photo(product: Product, upload: Any, *, by: User) -> ProductPhoto:
+    from .uploads import clean_image, random_name
+
+    _require_change(by, product.company)
+    image = clean_image(upload)
+    photo = ProductPhoto(product=product, width=image.width, height=image.height)
+    photo.position = (product.photos.aggregate(m=Max("position"))["m"] or 0) + 1
+    photo.image.save(random_name(image.extension), image.content, save=False)
+    photo.thumbnail.save(random_name(image.extension), image.thumbnail, save=False)
+    photo.save()
+    return photo
+
+
+def delete_photo(photo: ProductPhoto, *, by: User, reindex: bool = True) -> None:
+    _require_change(by, photo.product.company)
+    photo.image.delete(save=False)
+    photo.thumbnail.delete(save=False)
+    photo.delete()
+
+
+def set_booth_image(company: Company, field: str, upload: Any, *, by: User) -> Booth:
+    """Logo or banner: re-encoded without metadata, stored under a random name."""
+    from .uploads import clean_image, random_name
+
+    _require_change(by, company)
+    if field not in {"logo", "banner"}:
+        raise ValueError(field)
+    image = clean_image(upload)
+    booth = booth_for(company)
+    getattr(booth, field).delete(save=False)
+    getattr(booth, field).save(random_name(image.extension), image.content, save=True)
+    return booth
+
+
+def set_booth_video(company: Company, upload: Any, *, by: User) -> Booth:
+    from .uploads import clean_video, random_name
+
+    _require_change(by, company)
+    info = clean_video(upload)
+    booth = booth_for(company)
+    booth.video.delete(save=False)
+    upload.seek(0)
+    booth.video.save(random_name("." + info.container), upload, save=True)
+    return booth
+
+
+def clear_booth_file(company: Company, field: str, *, by: User) -> None:
+    _require_change(by, company)
+    if field not in {"logo", "banner", "video"}:
+        raise ValueError(field)
+    booth = booth_for(company)
+    getattr(booth, field).delete(save=True)
+
+
+def add_brochure(company: Company, title: str, upload: Any, *, by: User) -> Brochure:
+    from .uploads import clean_pdf, random_name
+
+    _require_change(by, company)
+    pages = clean_pdf(upload)
+    upload.seek(0)
+    brochure = Brochure(company=company, title=title, pages=pages, size=upload.size or 0)
+    brochure.position = (company.brochures.aggregate(m=Max("position"))["m"] or 0) + 1
+    brochure.file.save(random_name(".pdf"), upload, save=True)
+    return brochure
+
+
+def delete_brochure(brochure: Brochure, *, by: User) -> None:
+    _require_change(by, brochure.company)
+    brochure.file.delete(save=False)
+    brochure.delete()
+
+
+def set_publication(company: Company, *, published: bool, by: User) -> Booth:
+    _require_change(by, company)
+    booth = booth_for(company)
+    booth.is_published = published
+    booth.save(update_fields=["is_published", "updated_at"])
+    return booth
+
+
+def set_featured(company: Company, *, featured: bool, by: User) -> Booth:
+    if not by.has_perm("expo.feature_booth", company):
+        raise PermissionDenied(_("Only organizers can feature booths."))
+    booth = booth_for(company)
+    booth.featured = featured
+    booth.save(update_fields=["featured", "updated_at"])
+    return booth
+
+
+# --- visitor analytics ---------------------------------------------------------------------
+
+
+def _visitor_key(request: HttpRequest) -> str:
+    """A signed-in user is one visitor everywhere; an anonymous one is their session."""
+    if request.user.is_authenticated:
+        return f"u:{request.user.pk}"
+    if not request.session.session_key:
+        request.session.save()
+    digest = hashlib.sha256(request.session.session_key.encode()).hexdigest()[:40]
+    return f"s:{digest}"
+
+
+def record_visit(company: Company, request: HttpRequest) -> None:
+    """Count a visit once per visitor and day; a company's own members are not visitors."""
+    user = request.user
+    if user.is_authenticated and user.company_id == company.pk:
+        return
+    day = timezone.localdate()
+    key = _visitor_key(request)
+    updated = BoothVisit.objects.filter(company=company, day=day, visitor_key=key).update(
+        views=F("views") + 1
+    )
+    if updated:
+        return
+    country, role = "", "visitor"
+    if user.is_authenticated:
+        role = user.role
+        country = user.company.country if user.company_id else ""
+    try:
+        with transaction.atomic():
+            BoothVisit.objects.create(
+                company=company,
+                day=day,
+                visitor_key=key,
+                user=user if user.is_authenticated else None,
+                country=country,
+                role=role,
+            )
+    except IntegrityError:  # the same visitor's parallel request won the race
+        BoothVisit.objects.filter(company=company, day=day, visitor_key=key).update(
+            views=F("views") + 1
+        )
+
+
+def visit_stats(company: Company | None, *, by: User, days: int = 14) -> dict:
+    """Unique visitors per day, by country and by role, for one booth or (organizers) all."""
+    if company is None:
+        if not by.has_perm("expo.view_all_stats"):
+            raise PermissionDenied(_("Only organizers can see every booth's visitors."))
+        visits = BoothVisit.objects.all()
+    else:
+        if not by.has_perm("expo.view_booth_stats", company):
+            raise PermissionDenied(_("You may only see your own booth's visitors."))
+        visits = BoothVisit.objects.filter(company=company)
+    since = timezone.localdate() - timedelta(days=days - 1)
+    recent = visits.filter(day__gte=since)
+    per_day = dict(recent.values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
+    daily = [
+        (since + timedelta(days=i), per_day.get(since + timedelta(days=i), 0)) for i in range(days)
+    ]
+    peak = max((n for _day, n in daily), default=0)
+    by_country = list(
+        visits.exclude(country="").values("country").annotate(n=Count("pk")).order_by("-n")[:15]
+    )
+    by_role = list(visits.values("role").annotate(n=Count("pk")).order_by("-n"))
+    top = []
+    if company is None:
+        top = list(
+            visits.values("company", "company__name_ko", "company__name_en")
+            .annotate(n=Count("pk"))
+            .order_by("-n")[:20]
+        )
+    totals = visits.aggregate(unique=Count("pk"), views=Sum("views"))
+    return {
+        "daily": [(day, n, round(100 * n / peak) if peak else 0) for day, n in daily],
+        "by_country": by_country,
+        "by_role": by_role,
+        "top": top,
+        "unique": totals["unique"] or 0,
+        "views": totals["views"] or 0,
+        "today": per_day.get(timezone.localdate(), 0),
+    }
+
+
+def record_interest(seller: Company, *, by: User, message: str = "") -> MeetingInterest:
+    """A buyer's "Request a meeting" click, kept until business matching takes over."""
+    if not seller.is_approved or seller.role != CompanyRole.SELLER:
+        raise PermissionDenied(_("This company does not take meeting requests."))
+    if by.company_id is None or by.company_id == seller.pk:
+        raise PermissionDenied(_("Sign in with your company's account to request a meeting."))
+    interest, created = MeetingInterest.objects.get_or_create(
+        seller=seller,
+        buyer_id=by.company_id,
+        defaults={"user": by, "message": message[:1000]},
+    )
+    if not created and message:
+        interest.message = message[:1000]
+        interest.save(update_fields=["message"])
+    return interest
