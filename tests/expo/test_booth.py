@@ -148,7 +148,7 @@ def test_booth_share_metadata_and_qr_code(client, seller):
     assert f'<meta property="og:url" content="http://testserver/booths/{seller.pk}/">' in html
     svg = client.get(reverse("expo:qr", args=["booth", seller.pk]))
     assert svg["Content-Type"] == "image/svg+xml"
-    assert svg.content.startswith(b"<svg")
+    assert svg.content.startswith(b"<svg") and b'xmlns="http://www.w3.org/2000/svg"' in svg.content
 
 
 def test_buyer_profile_page_shows_wants_and_markets(client, buyer_company):

@@ -87,14 +87,16 @@ def _all_languages(obj: object, field: str) -> list[str]:
 def document_for(company) -> dict[str, str]:  # noqa: ANN001
     """The four columns of a company's document, as token strings.
 
-    Expects `sectors`, `hs_codes`, `products` and `products__hs_code` to be prefetched when
-    called in bulk.
+    Expects sectors, HS codes (with parents) and products to be prefetched in bulk.
     """
     products = [p for p in company.products.all() if p.is_published]
     hs_codes = {hs.code: hs for hs in company.hs_codes.all()}
     for product in products:
         if product.hs_code is not None:
             hs_codes.setdefault(product.hs_code.code, product.hs_code)
+    for hs in list(hs_codes.values()):
+        if len(hs.code) == 6 and hs.parent is not None:  # the heading names the goods plainly
+            hs_codes.setdefault(hs.parent.code, hs.parent)
     taxonomy = [name for hs in hs_codes.values() for name in _all_languages(hs, "name")]
     taxonomy += [
         name for sector in company.sectors.all() for name in _all_languages(sector, "name")
@@ -139,7 +141,9 @@ def _pg_quote(token: str) -> str:
 def _companies_with_documents(ids: Iterable[int] | None):
     from bizweek.companies.models import Company
 
-    qs = Company.objects.prefetch_related("sectors", "hs_codes", "products__hs_code")
+    qs = Company.objects.prefetch_related(
+        "sectors", "hs_codes__parent", "products__hs_code__parent"
+    )
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs

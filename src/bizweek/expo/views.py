@@ -178,8 +178,10 @@ def qr_code(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         company, url = product.company, reverse("expo:product", args=[pk])
     if not request.user.has_perm("expo.view_booth", company):
         raise PermissionDenied
-    svg = segno.make(request.build_absolute_uri(url), error="m").svg_inline(scale=5, border=2)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    response = HttpResponse(content_type="image/svg+xml")
+    segno.make(request.build_absolute_uri(url), error="m").save(
+        response, kind="svg", scale=5, border=2, xmldecl=False
+    )
     response["Cache-Control"] = "public, max-age=86400"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
@@ -316,6 +318,7 @@ def product_edit(request: HttpRequest, pk: int, product_pk: int | None = None) -
     )
     form = ProductForm(request.POST or None, instance=product)
     photo_form = ImageUploadForm(request.POST or None, request.FILES or None)
+    photo_form.fields["image"].required = False  # a product may be saved without a photo
     if request.method == "POST" and form.is_valid():
         try:
             product = services.save_product(

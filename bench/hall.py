@@ -1,0 +1,1161 @@
+"""Exhibition hall benchmark: search latency and booth-page throughput at demo scale.
+
+Builds (or reuses) a `bizweek demo --scale 10 --seed 1` database in var/bench-hall, starts
+`bizweek serve` on a free loopback port and measures, in one run and side by side:
+
+- search: `/api/v1/companies?q=…&limit=20` for a fixed mix of ko/zh-hans/zh-hant/en queries,
+  sequentially, each query `--rounds` times; every search request is followed by a request for a
+  static file of the same size (the median search response) served by the same server, so the
+  two share the same noise. The engine alone (ranked_ids, and find_companies + count + first
+  page as the API does) is also timed in-process.
+- booth pages: `/booths/<id>/` of many different sellers, `--requests` requests from
+  `--concurrency` keep-alive clients, in blocks that alternate with the same number of requests
+  for a static file of the median booth page's size at the same concurrency.
+
+Results go to bench/results/hall.json. Targets (issue): search p99 < 100 ms, booth p99 < 150 ms.
+The machine is small and shared, so ratios to the static file are the figures to compare across
+runs. Exit status: 0 ran (targets may be missed), 1 ran but some requests failed, 2 could not run.
+
+Usage: .venv/bin/python bench/hall.py [--scale 10] [--seed 1] [--rounds 20] [--requests 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+BIZWEEK = ROOT / ".venv" / "bin" / "bizweek"
+HOST = "127.0.0.1"
+REQUEST_TIMEOUT = 30.0
+TARGETS_MS = {"search_p99_ms": 100.0, "booth_p99_ms": 150.0}
+
+# (language, query): 1- and 2-character CJK queries included on purpose.
+QUERIES: list[tuple[str, str]] = [
+    ("ko", "굴착기"),
+    ("ko", "화장품"),
+    ("ko", "인삼"),
+    ("ko", "수소"),
+    ("ko", "김치"),
+    ("ko", "밸브"),
+    ("ko", "차"),
+    ("ko", "배터리"),
+    ("ko", "홍삼"),
+    ("zh-hans", "化妆品"),
+    ("zh-hans", "挖掘机"),
+    ("zh-hans", "人参"),
+    ("zh-hans", "茶"),
+    ("zh-hans", "氢"),
+    ("zh-hans", "电池"),
+    ("zh-hans", "阀门"),
+    ("zh-hans", "泡菜"),
+    ("zh-hant", "化妝品"),
+    ("zh-hant", "電池"),
+    ("zh-hant", "挖掘機"),
+    ("zh-hant", "閥門"),
+    ("zh-hant", "氫"),
+    ("en", "excavator"),
+    ("en", "cosmetics"),
+    ("en", "ginseng"),
+    ("en", "hydrogen fuel cell"),
+    ("en", "valve"),
+    ("en", "battery"),
+    ("en", "tea"),
+    ("en", "kimchi"),
+]
+LANGS = ("ko", "zh-hans", "zh-hant", "en")
+# Files whose change makes a cached demo database stale (content or search index).
+DEMO_INPUTS = [
+    "src/bizweek/demo/builder.py",
+    "src/bizweek/demo/catalog.py",
+    "src/bizweek/demo/catalog_data.json",
+    "src/bizweek/expo/search.py",
+    "src/bizweek/chinese.py",
+]
+
+
+class BenchError(Exception):
+    """The benchmark cannot run."""
+
+
+_STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    print(f"[{time.monotonic() - _STARTED:6.1f}s] {message}", flush=True)
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not sorted_values:
+        return float("nan")
+    k = (len(sorted_values) - 1) * p / 100
+    low = int(k)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (k - low)
+
+
+def summary(seconds: list[float]) -> dict[str, Any]:
+    if not seconds:
+        return {"n": 0}
+    ms = sorted(s * 1000 for s in seconds)
+    return {
+        "n": len(ms),
+        "min_ms": round(ms[0], 2),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p90_ms": round(percentile(ms, 90), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(ms[-1], 2),
+        "mean_ms": round(sum(ms) / len(ms), 2),
+    }
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or not b:
+        return None
+    return round(a / b, 2)
+
+
+def median_int(values: list[int]) -> int:
+    return sorted(values)[len(values) // 2] if values else 0
+
+
+# --- what ran ------------------------------------------------------------------------------
+
+
+def git_head() -> dict[str, str | None]:
+    """HEAD's commit read from .git without running git (the working tree may differ)."""
+    git = ROOT / ".git"
+    try:
+        if git.is_file():  # a worktree: "gitdir: PATH"
+            git = (ROOT / git.read_text().split(":", 1)[1].strip()).resolve()
+        common = git
+        if (git / "commondir").exists():
+            common = (git / (git / "commondir").read_text().strip()).resolve()
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return {"commit": head, "branch": None}
+        ref = head[5:]
+        for base in (git, common):
+            if (base / ref).exists():
+                return {"commit": (base / ref).read_text().strip(), "branch": ref[11:]}
+        packed = common / "packed-refs"
+        if packed.exists():
+            for line in packed.read_text().splitlines():
+                if line.endswith(" " + ref):
+                    return {"commit": line.split()[0], "branch": ref[11:]}
+        return {"commit": None, "branch": ref[11:]}
+    except OSError:
+        return {"commit": None, "branch": None}
+
+
+def tree_fingerprint(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def source_fingerprint() -> str:
+    """A hash of src/: others edit the tree concurrently, so the commit alone may not say."""
+    files = [
+        p
+        for p in (ROOT / "src").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".mo"}
+    ]
+    return tree_fingerprint(files)
+
+
+def machine() -> dict[str, Any]:
+    memory_mb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_mb = int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_count": os.cpu_count(),
+        "memory_total_mb": memory_mb,
+        "platform": platform.platform(),
+        "cpu": platform.processor() or platform.machine(),
+    }
+
+
+def loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    import django
+
+    found = {"python": platform.python_version(), "django": django.get_version()}
+    for name in ("uvicorn", "whitenoise", "django-ninja", "uvloop", "httptools"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    import sqlite3
+
+    found["sqlite"] = sqlite3.sqlite_version
+    return found
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """user + system CPU time of a process (all threads), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --- environment, demo data ----------------------------------------------------------------
+
+
+def ensure_venv() -> None:
+    """Re-run under the project's virtualenv when started with another Python."""
+    try:
+        import django  # noqa: F401
+
+        import bizweek  # noqa: F401
+    except ImportError:
+        if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
+            os.execv(VENV_PYTHON, [str(VENV_PYTHON), __file__, *sys.argv[1:]])  # noqa: S606
+        raise BenchError(
+            "bizweek is not importable: run with .venv/bin/python (make install)"
+        ) from None
+    if not BIZWEEK.exists():
+        raise BenchError(f"{BIZWEEK} is missing: run make install")
+
+
+def bench_env(data_dir: Path, static_root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("DATABASE_URL", "REDIS_URL", "BIZWEEK_SSL_REDIRECT", "CSRF_TRUSTED_ORIGINS"):
+        env.pop(name, None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bizweek.settings",
+        BIZWEEK_DATA_DIR=str(data_dir),
+        BIZWEEK_STATIC_ROOT=str(static_root),
+        BIZWEEK_MEDIA_ROOT=str(data_dir / "media"),
+        DEBUG="0",
+        BIZWEEK_HTTPS="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_CONN_MAX_AGE="0",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> None:
+    say("$ bizweek " + " ".join(args))
+    result = subprocess.run([str(BIZWEEK), *args], env=env, cwd=ROOT, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise BenchError(f"bizweek {' '.join(args)} failed with exit status {result.returncode}")
+
+
+def ensure_demo(opts: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    """Migrate, then reuse the cached demo when it was built from the same inputs, else build."""
+    marker = opts.data_dir / "bench-demo.json"
+    fingerprint = tree_fingerprint([ROOT / p for p in DEMO_INPUTS if (ROOT / p).exists()])
+    wanted = {"scale": opts.scale, "seed": opts.seed, "inputs": fingerprint}
+    run_cli(["migrate", "--noinput", "-v", "0"], env)
+    cached: dict[str, Any] = {}
+    if marker.exists():
+        try:
+            cached = json.loads(marker.read_text())
+        except ValueError:
+            cached = {}
+    if not opts.rebuild and all(cached.get(k) == v for k, v in wanted.items()):
+        say(f"reusing the scale-{opts.scale} demo in {opts.data_dir} (built {cached['built_at']})")
+        return {"reused": True, **cached}
+    marker.unlink(missing_ok=True)
+    say(f"building the demo (scale {opts.scale}, seed {opts.seed}); about 45 s at scale 10")
+    started = time.monotonic()
+    run_cli(["demo", "--scale", str(opts.scale), "--seed", str(opts.seed), "--reset"], env)
+    built = {
+        **wanted,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "build_s": round(time.monotonic() - started, 1),
+    }
+    marker.write_text(json.dumps(built, indent=2) + "\n")
+    return {"reused": False, **built}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+# --- in-process preparation and engine timing ----------------------------------------------
+
+
+@dataclass
+class Prepared:
+    counts: dict[str, int]
+    booth_ids: list[int]
+    warmup_ids: list[int]
+    sequential_ids: list[int]
+    booth_sample_bytes: list[int]
+    booth_static_path: str
+    booth_static_bytes: int
+    search_static_path: str
+    search_static_bytes: int
+    query_bytes: dict[str, int]
+    query_hits: dict[str, int]
+    engine: dict[str, Any] = field(default_factory=dict)
+    reset: dict[str, int] = field(default_factory=dict)
+
+
+def prepare(opts: argparse.Namespace, port: int) -> Prepared:
+    import django
+
+    django.setup()
+    from django.contrib.sessions.models import Session
+    from django.db import connections
+    from django.test import Client
+
+    from bizweek.companies.models import Company, CompanyRole, CompanyStatus
+    from bizweek.expo.models import BoothVisit, Product, SearchDocument
+
+    sellers = Company.objects.filter(role=CompanyRole.SELLER)
+    buyers = Company.objects.filter(role=CompanyRole.BUYER)
+    counts = {
+        "companies": Company.objects.count(),
+        "sellers": sellers.count(),
+        "buyers": buyers.count(),
+        "approved_sellers": sellers.filter(status=CompanyStatus.APPROVED).count(),
+        "approved_buyers": buyers.filter(status=CompanyStatus.APPROVED).count(),
+        "products": Product.objects.count(),
+        "published_products": Product.objects.filter(is_published=True).count(),
+        "search_documents": SearchDocument.objects.count(),
+    }
+    say(
+        f"database: {counts['companies']} companies ({counts['sellers']} sellers, "
+        f"{counts['buyers']} buyers), {counts['products']} products"
+    )
+    if counts["approved_sellers"] < 473 * opts.scale or counts["search_documents"] == 0:
+        raise BenchError(f"{opts.data_dir} does not hold a scale-{opts.scale} demo; use --rebuild")
+
+    open_booths = list(
+        sellers.filter(status=CompanyStatus.APPROVED)
+        .exclude(booth__is_published=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    random.Random(opts.seed).shuffle(open_booths)
+    extra = 50 + opts.sequential
+    measured = open_booths[: max(1, min(opts.requests, len(open_booths) - extra))]
+    rest = open_booths[len(measured) :] or open_booths
+    warmup_ids, sequential_ids = rest[:50], rest[50:extra] or rest[:50]
+
+    client = Client(HTTP_HOST=f"{HOST}:{port}")
+    say("sizing booth pages and search responses in-process (Django test client)")
+    booth_bodies = []
+    for pk in measured[:100]:
+        response = client.get(f"/booths/{pk}/")
+        if response.status_code != 200:
+            raise BenchError(f"/booths/{pk}/ answered {response.status_code} in-process")
+        booth_bodies.append(response.content)
+    booth_bodies.sort(key=len)
+    booth_body = booth_bodies[len(booth_bodies) // 2]
+
+    query_bytes, query_hits, search_bodies = {}, {}, []
+    for _lang, q in QUERIES:
+        response = client.get("/api/v1/companies", {"q": q, "limit": 20})
+        if response.status_code != 200:
+            raise BenchError(f"/api/v1/companies?q={q} answered {response.status_code}")
+        query_bytes[q] = len(response.content)
+        query_hits[q] = int(response.json()["count"])
+        search_bodies.append(response.content)
+    search_bodies.sort(key=len)
+    search_body = search_bodies[len(search_bodies) // 2]
+
+    # Static files of the same sizes; WhiteNoise serves what is in STATIC_ROOT at startup.
+    static_dir = opts.static_root / "bench-hall"
+    static_dir.mkdir(parents=True, exist_ok=True)
+    for old in static_dir.iterdir():
+        old.unlink()
+    booth_file = static_dir / f"booth-{len(booth_body)}.html"
+    booth_file.write_bytes(booth_body)
+    search_file = static_dir / f"search-{len(search_body)}.json"
+    search_file.write_bytes(search_body)
+
+    engine = time_engine(opts)
+
+    # Every run starts from the same visit and session tables (this is the bench's own database).
+    reset = {"booth_visits": BoothVisit.objects.count(), "sessions": Session.objects.count()}
+    BoothVisit.objects.all().delete()
+    Session.objects.all().delete()
+    connections.close_all()
+    return Prepared(
+        counts=counts,
+        booth_ids=measured,
+        warmup_ids=warmup_ids,
+        sequential_ids=sequential_ids,
+        booth_sample_bytes=[len(b) for b in booth_bodies],
+        booth_static_path=f"/static/bench-hall/{booth_file.name}",
+        booth_static_bytes=len(booth_body),
+        search_static_path=f"/static/bench-hall/{search_file.name}",
+        search_static_bytes=len(search_body),
+        query_bytes=query_bytes,
+        query_hits=query_hits,
+        engine=engine,
+        reset=reset,
+    )
+
+
+def time_engine(opts: argparse.Namespace) -> dict[str, Any]:
+    """The search engine alone, in this process: no HTTP, no serialisation."""
+    from bizweek.expo import search
+    from bizweek.expo.services import HallQuery, find_companies
+
+    rng = random.Random(opts.seed)
+    ranked: dict[str, list[float]] = {q: [] for _lang, q in QUERIES}
+    say(f"engine in-process: ranked_ids × {opts.rounds} rounds")
+    for q in ranked:
+        search.ranked_ids(q)  # warm the page cache
+    for _round in range(opts.rounds):
+        for _lang, q in rng.sample(QUERIES, len(QUERIES)):
+            started = time.perf_counter()
+            search.ranked_ids(q)
+            ranked[q].append(time.perf_counter() - started)
+
+    say(
+        f"engine in-process: find_companies + count + first 20 (as the API) × "
+        f"{opts.engine_rounds} rounds"
+    )
+    parts: dict[str, dict[str, list[float]]] = {
+        q: {"find": [], "count": [], "page": [], "total": []} for _lang, q in QUERIES
+    }
+    for _round in range(opts.engine_rounds):
+        for _lang, q in rng.sample(QUERIES, len(QUERIES)):
+            t0 = time.perf_counter()
+            qs, _scores = find_companies(HallQuery(q=q, role="all"))
+            t1 = time.perf_counter()
+            qs.all().count()
+            t2 = time.perf_counter()
+            list(qs.prefetch_related("sectors", "hs_codes")[:20])
+            t3 = time.perf_counter()
+            for name, value in (("find", t1 - t0), ("count", t2 - t1), ("page", t3 - t2)):
+                parts[q][name].append(value)
+            parts[q]["total"].append(t3 - t0)
+
+    def by_language(samples: dict[str, list[float]]) -> dict[str, Any]:
+        return {
+            lang: summary([s for l2, q in QUERIES if l2 == lang for s in samples[q]])
+            for lang in LANGS
+        }
+
+    totals = {q: p["total"] for q, p in parts.items()}
+    return {
+        "ranked_ids": {
+            "what": "bizweek.expo.search.ranked_ids(q): the FTS5 match and bm25 ranking",
+            "rounds": opts.rounds,
+            "overall": summary([s for v in ranked.values() for s in v]),
+            "by_language": by_language(ranked),
+        },
+        "find_companies_page": {
+            "what": "find_companies(HallQuery(q, role='all')), then .count() and the first 20 "
+            "rows with sectors and HS codes prefetched: what /api/v1/companies does before "
+            "serialising",
+            "rounds": opts.engine_rounds,
+            "overall": summary([s for v in totals.values() for s in v]),
+            "by_language": by_language(totals),
+            "parts_p50_ms": {
+                name: summary([s for p in parts.values() for s in p[name]]).get("p50_ms")
+                for name in ("find", "count", "page")
+            },
+        },
+        "by_query": {
+            q: {
+                "ranked_ids_p50_ms": summary(ranked[q]).get("p50_ms"),
+                "find_p50_ms": summary(parts[q]["find"]).get("p50_ms"),
+                "count_p50_ms": summary(parts[q]["count"]).get("p50_ms"),
+                "page_p50_ms": summary(parts[q]["page"]).get("p50_ms"),
+            }
+            for _lang, q in QUERIES
+        },
+    }
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+class Server:
+    """`bizweek serve` on loopback, in its own process group, always stopped by stop()."""
+
+    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
+        self.env, self.port, self.log_path = env, port, log_path
+        self.proc: subprocess.Popen | None = None
+        self._log = None
+
+    def start(self) -> None:
+        self._log = self.log_path.open("wb")
+        command = [str(BIZWEEK), "serve", "--host", HOST, "--port", str(self.port)]
+        say(f"starting: bizweek serve --host {HOST} --port {self.port} (log: {self.log_path})")
+        self.proc = subprocess.Popen(  # noqa: S603
+            command,
+            env=self.env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, path: str, timeout: float = 60.0) -> None:
+        import http.client
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is None or self.proc.poll() is not None:
+                raise BenchError(f"the server exited early:\n{self.log_tail()}")
+            try:
+                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
+                conn.request("GET", path)
+                status = conn.getresponse().status
+                conn.close()
+                if status == 200:
+                    return
+                raise BenchError(f"GET {path} answered {status}:\n{self.log_tail()}")
+            except OSError:
+                time.sleep(0.2)
+        raise BenchError(f"the server did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float | None:
+        return process_cpu_seconds(self.proc.pid) if self.proc else None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            say(f"stopping the server (pid {self.proc.pid})")
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=15)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def logged_errors(self) -> int:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return 0
+        return text.count("Traceback") + text.count('" 500')
+
+
+# --- the load generator --------------------------------------------------------------------
+
+
+class HttpClient:
+    """One keep-alive HTTP/1.1 connection with a browser-like cookie jar (asyncio streams)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.cookies: dict[str, str] = {}
+
+    async def connect(self) -> None:
+        await self.close()
+        self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            await self.connect()
+        assert self.reader is not None
+        assert self.writer is not None
+        lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{self.port}", "User-Agent: bizweek-bench"]
+        if self.cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        await self.writer.drain()
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        headers: dict[str, str] = {}
+        for line in head[1:]:
+            if ":" not in line:
+                continue
+            name, value = (part.strip() for part in line.split(":", 1))
+            name = name.lower()
+            if name == "set-cookie":
+                self._set_cookie(value)
+            headers[name] = value
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = await self._read_chunked()
+        else:
+            body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, body
+
+    async def _read_chunked(self) -> bytes:
+        assert self.reader is not None
+        chunks = []
+        while True:
+            size = int((await self.reader.readline()).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while (await self.reader.readline()) not in (b"\r\n", b""):
+                    pass
+                return b"".join(chunks)
+            chunks.append(await self.reader.readexactly(size))
+            await self.reader.readline()
+
+    def _set_cookie(self, value: str) -> None:
+        pair, _sep, attributes = value.partition(";")
+        name, _eq, content = pair.partition("=")
+        if not content or "max-age=0" in attributes.lower():
+            self.cookies.pop(name.strip(), None)
+        else:
+            self.cookies[name.strip()] = content.strip()
+
+
+@dataclass
+class Load:
+    latencies: list[float] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    server_cpu: float = 0.0
+    client_cpu: float | None = None
+    truncated: bool = False
+
+    def add_error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def merge(self, other: Load) -> None:
+        self.latencies += other.latencies
+        self.sizes += other.sizes
+        for kind, n in other.errors.items():
+            self.errors[kind] = self.errors.get(kind, 0) + n
+        self.elapsed += other.elapsed
+        self.server_cpu += other.server_cpu
+        if other.client_cpu is not None:
+            self.client_cpu = (self.client_cpu or 0.0) + other.client_cpu
+        self.truncated = self.truncated or other.truncated
+
+    def report(self) -> dict[str, Any]:
+        done = len(self.latencies)
+        return {
+            **summary(self.latencies),
+            "ok": done,
+            "errors": dict(self.errors),
+            "elapsed_s": round(self.elapsed, 2),
+            "throughput_rps": round(done / self.elapsed, 1) if self.elapsed else None,
+            "median_bytes": median_int(self.sizes),
+            "server_cpu_ms_per_request": round(1000 * self.server_cpu / done, 2) if done else None,
+            "client_cpu_ms_per_request": (
+                round(1000 * self.client_cpu / done, 2)
+                if done and self.client_cpu is not None
+                else None
+            ),
+            "truncated": self.truncated,
+        }
+
+
+async def timed_get(client: HttpClient, path: str, load: Load) -> bytes | None:
+    started = time.perf_counter()
+    try:
+        status, body = await asyncio.wait_for(client.get(path), REQUEST_TIMEOUT)
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        load.add_error(type(exc).__name__)
+        await client.close()
+        return None
+    elapsed = time.perf_counter() - started
+    if status != 200:
+        load.add_error(f"HTTP {status}")
+        return None
+    load.latencies.append(elapsed)
+    load.sizes.append(len(body))
+    return body
+
+
+async def run_concurrent(
+    clients: list[HttpClient], paths: list[str], server: Server, deadline: float
+) -> Load:
+    """Send `paths` with one task per client (closed loop); latency of every request."""
+    load = Load()
+    await asyncio.gather(*(client.connect() for client in clients))
+    pending = iter(paths)
+
+    async def worker(client: HttpClient) -> None:
+        for path in pending:
+            if time.monotonic() > deadline:
+                load.truncated = True
+                return
+            await timed_get(client, path, load)
+
+    cpu0, client0 = server.cpu_seconds(), time.process_time()
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(client) for client in clients))
+    load.elapsed = time.perf_counter() - started
+    cpu1 = server.cpu_seconds()
+    load.server_cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else 0.0
+    load.client_cpu = time.process_time() - client0
+    for client in clients:
+        await client.close()
+    return load
+
+
+async def run_sequential_pairs(
+    client: HttpClient,
+    pairs: list[tuple[str, str]],
+    labels: list[str],
+    server: Server,
+    deadline: float,
+) -> tuple[dict[str, Load], Load, Load]:
+    """For each (page, static) pair: the page, then the static file, on one connection."""
+    by_label: dict[str, Load] = {}
+    pages, statics = Load(), Load()
+    page_cpu = static_cpu = 0.0
+    started = time.perf_counter()
+    for (page_path, static_path), label in zip(pairs, labels, strict=True):
+        if time.monotonic() > deadline:
+            pages.truncated = statics.truncated = True
+            break
+        one = by_label.setdefault(label, Load())
+        cpu0 = server.cpu_seconds()
+        n = len(one.latencies)
+        await timed_get(client, page_path, one)
+        cpu1 = server.cpu_seconds()
+        if len(one.latencies) > n:
+            pages.latencies.append(one.latencies[-1])
+            pages.sizes.append(one.sizes[-1])
+        await timed_get(client, static_path, statics)
+        cpu2 = server.cpu_seconds()
+        if None not in (cpu0, cpu1, cpu2):
+            page_cpu += cpu1 - cpu0
+            static_cpu += cpu2 - cpu1
+    for one in by_label.values():
+        for kind, n in one.errors.items():
+            pages.errors[kind] = pages.errors.get(kind, 0) + n
+    pages.elapsed = statics.elapsed = time.perf_counter() - started  # interleaved: shared
+    pages.server_cpu, statics.server_cpu = page_cpu, static_cpu
+    return by_label, pages, statics
+
+
+async def http_phases(opts: argparse.Namespace, prep: Prepared, server: Server) -> dict[str, Any]:
+    port = server.port
+    client = HttpClient(port)
+    search_path = {q: "/api/v1/companies?" + urlencode({"q": q, "limit": 20}) for _l, q in QUERIES}
+
+    say("warm-up: every query once, 50 booths, both static files")
+    warm = Load()
+    for _lang, q in QUERIES:
+        await timed_get(client, search_path[q], warm)
+    for path in (prep.booth_static_path, prep.search_static_path):
+        for _ in range(20):
+            await timed_get(client, path, warm)
+    await run_concurrent(
+        [HttpClient(port) for _ in range(10)],
+        [f"/booths/{pk}/" for pk in prep.warmup_ids],
+        server,
+        time.monotonic() + 60,
+    )
+    if warm.errors:
+        raise BenchError(f"warm-up requests failed: {warm.errors}\n{server.log_tail()}")
+
+    # Search: sequential, each query `rounds` times in a shuffled order, each request followed by
+    # the static file of the median search response's size.
+    rng = random.Random(opts.seed + 1)
+    order = [item for _ in range(opts.rounds) for item in rng.sample(QUERIES, len(QUERIES))]
+    say(
+        f"search over HTTP: {len(QUERIES)} queries × {opts.rounds} rounds, each followed by "
+        f"{prep.search_static_path}"
+    )
+    search_by_query, search_all, search_static = await run_sequential_pairs(
+        client,
+        [(search_path[q], prep.search_static_path) for _lang, q in order],
+        [q for _lang, q in order],
+        server,
+        time.monotonic() + opts.phase_seconds,
+    )
+    s = summary(search_all.latencies)
+    say(f"  search p50 {s.get('p50_ms')} ms, p99 {s.get('p99_ms')} ms")
+
+    say(f"booth pages sequentially: {len(prep.sequential_ids)}, each followed by the static file")
+    _by, booth_seq, booth_seq_static = await run_sequential_pairs(
+        client,
+        [(f"/booths/{pk}/", prep.booth_static_path) for pk in prep.sequential_ids],
+        ["booth"] * len(prep.sequential_ids),
+        server,
+        time.monotonic() + opts.phase_seconds,
+    )
+    await client.close()
+
+    # Booth pages under load, in blocks alternating with the static file at the same concurrency.
+    booth_paths = [f"/booths/{pk}/" for pk in prep.booth_ids]
+    booth_paths = (booth_paths * (opts.requests // len(booth_paths) + 1))[: opts.requests]
+    blocks = max(1, opts.blocks)
+    size = -(-len(booth_paths) // blocks)
+    booth_load, static_load = Load(), Load()
+    visitors = [HttpClient(port) for _ in range(opts.concurrency)]  # cookies kept across blocks
+    deadline = time.monotonic() + opts.phase_seconds
+    for block in range(blocks):
+        chunk = booth_paths[block * size : (block + 1) * size]
+        if not chunk:
+            break
+        say(
+            f"block {block + 1}/{blocks}: {len(chunk)} booth pages, then {len(chunk)} × "
+            f"{prep.booth_static_path}, {opts.concurrency} concurrent clients"
+        )
+        one = await run_concurrent(visitors, chunk, server, deadline)
+        booth_load.merge(one)
+        two = await run_concurrent(
+            [HttpClient(port) for _ in range(opts.concurrency)],
+            [prep.booth_static_path] * len(chunk),
+            server,
+            deadline + 30,
+        )
+        static_load.merge(two)
+        b, st = one.report(), two.report()
+        say(
+            f"  booth {b['throughput_rps']} req/s p99 {b.get('p99_ms')} ms | "
+            f"static {st['throughput_rps']} req/s p99 {st.get('p99_ms')} ms"
+        )
+
+    return {
+        "search_by_query": search_by_query,
+        "search": search_all,
+        "search_static": search_static,
+        "booth_sequential": booth_seq,
+        "booth_sequential_static": booth_seq_static,
+        "booth_load": booth_load,
+        "static_load": static_load,
+    }
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+def post_run_counts() -> dict[str, int]:
+    from django.contrib.sessions.models import Session
+
+    from bizweek.expo.models import BoothVisit
+
+    return {
+        "booth_visit_rows": BoothVisit.objects.count(),
+        "sessions": Session.objects.count(),
+    }
+
+
+def build_results(
+    opts: argparse.Namespace,
+    demo: dict[str, Any],
+    prep: Prepared,
+    runs: dict[str, Any],
+    after: dict[str, int],
+    server: Server,
+    started_at: datetime,
+    load_start: list[float] | None,
+) -> dict[str, Any]:
+    search_all: Load = runs["search"]
+    search = search_all.report()
+    search_static = runs["search_static"].report()
+    booth = runs["booth_load"].report()
+    static = runs["static_load"].report()
+    booth_seq = runs["booth_sequential"].report()
+    booth_seq_static = runs["booth_sequential_static"].report()
+    by_query: dict[str, Load] = runs["search_by_query"]
+    lang_of = {q: lang for lang, q in QUERIES}
+
+    def language(lang: str) -> dict[str, Any]:
+        return summary(
+            [s for q, load in by_query.items() if lang_of[q] == lang for s in load.latencies]
+        )
+
+    errors = sum(
+        sum(load.errors.values())
+        for key, load in runs.items()
+        if isinstance(load, Load) and key != "search_by_query"
+    )
+    search_p99, booth_p99 = search.get("p99_ms"), booth.get("p99_ms")
+    targets = {
+        name: {"max_ms": limit, "value_ms": value, "pass": value is not None and value < limit}
+        for (name, limit), value in zip(TARGETS_MS.items(), (search_p99, booth_p99), strict=True)
+    }
+    targets["all_pass"] = all(t["pass"] for t in targets.values())
+    booth_requests = booth["ok"] + sum(runs["booth_load"].errors.values())
+    return {
+        "benchmark": "hall",
+        "valid": errors == 0,
+        "failed_requests": errors,
+        "server_errors_logged": server.logged_errors(),
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "duration_s": round(time.monotonic() - _STARTED, 1),
+        # headline figures (milliseconds)
+        "search_p50_ms": search.get("p50_ms"),
+        "search_p99_ms": search_p99,
+        "booth_p50_ms": booth.get("p50_ms"),
+        "booth_p99_ms": booth_p99,
+        "booth_throughput_rps": booth["throughput_rps"],
+        "static_p99_ms": static.get("p99_ms"),
+        "static_throughput_rps": static["throughput_rps"],
+        "search_static_p50_ms": search_static.get("p50_ms"),
+        "search_static_p99_ms": search_static.get("p99_ms"),
+        "search_p50_vs_static_p50": ratio(search.get("p50_ms"), search_static.get("p50_ms")),
+        "search_p99_vs_static_p99": ratio(search_p99, search_static.get("p99_ms")),
+        "booth_p99_vs_static_p99": ratio(booth_p99, static.get("p99_ms")),
+        "booth_throughput_vs_static": ratio(booth["throughput_rps"], static["throughput_rps"]),
+        "booth_cpu_vs_static_cpu": ratio(
+            booth["server_cpu_ms_per_request"], static["server_cpu_ms_per_request"]
+        ),
+        "ratios_basis": (
+            "static_p99_ms is the booth-size static file at the booth load's concurrency "
+            "(booth_* ratios use it); search_* ratios use the search-size static file fetched "
+            "sequentially, interleaved with the searches (search_static_*)."
+        ),
+        "targets": targets,
+        # what ran
+        "companies": prep.counts["companies"],
+        "products": prep.counts["products"],
+        "counts": prep.counts,
+        "scale": opts.scale,
+        "seed": opts.seed,
+        "queries": [{"lang": lang, "q": q} for lang, q in QUERIES],
+        "rounds": opts.rounds,
+        "concurrency": opts.concurrency,
+        "requests": opts.requests,
+        "source": {**git_head(), "src_fingerprint": source_fingerprint()},
+        "versions": versions(),
+        "machine": {**machine(), "loadavg_start": load_start, "loadavg_end": loadavg()},
+        "setup": {
+            "database": "SQLite (WAL) in the data directory",
+            "data_dir": str(opts.data_dir),
+            "demo": demo,
+            "server": "bizweek serve: uvicorn, 1 worker, DEBUG=0, uvicorn access log on",
+            "static_files": "WhiteNoise middleware of the same server; the two files are "
+            "copies of a median booth page and a median search response, put in STATIC_ROOT",
+            "load_generator": "this script: asyncio keep-alive HTTP/1.1 clients in one process "
+            "on the same machine; it competes with the server for the same "
+            f"{machine()['nproc']} cores, and its own scheduling delay is inside every latency",
+            "visitors": "each of the concurrent clients keeps its cookies like a browser, so "
+            "each is one anonymous visitor (one session); every booth GET records a BoothVisit "
+            "(a database write), as in production",
+            "reset_before_run": prep.reset,
+        },
+        "search": {
+            "endpoint": "/api/v1/companies?q=QUERY&limit=20 (anonymous, role all)",
+            "http": {
+                "overall": search,
+                "by_language": {lang: language(lang) for lang in LANGS},
+                "static_same_size": {
+                    "path": prep.search_static_path,
+                    "bytes": prep.search_static_bytes,
+                    **search_static,
+                },
+            },
+            "by_query": [
+                {
+                    "lang": lang,
+                    "q": q,
+                    "hits": prep.query_hits[q],
+                    "bytes": prep.query_bytes[q],
+                    "http_p50_ms": summary(by_query[q].latencies).get("p50_ms")
+                    if q in by_query
+                    else None,
+                    "http_max_ms": summary(by_query[q].latencies).get("max_ms")
+                    if q in by_query
+                    else None,
+                    **prep.engine["by_query"][q],
+                }
+                for lang, q in QUERIES
+            ],
+            "in_process": {
+                "ranked_ids": prep.engine["ranked_ids"],
+                "find_companies_page": prep.engine["find_companies_page"],
+            },
+        },
+        "booth": {
+            "path": "/booths/<seller id>/ (anonymous)",
+            "distinct_booths": len(set(prep.booth_ids)),
+            "blocks": opts.blocks,
+            "page_bytes_in_process": {
+                "min": min(prep.booth_sample_bytes),
+                "median": median_int(prep.booth_sample_bytes),
+                "max": max(prep.booth_sample_bytes),
+            },
+            "load": booth,
+            "static_same_size": {
+                "path": prep.booth_static_path,
+                "bytes": prep.booth_static_bytes,
+                **static,
+            },
+            "sequential": {
+                "what": "one client, each booth page followed by the static file",
+                "booth": booth_seq,
+                "static": booth_seq_static,
+                "booth_p50_vs_static_p50": ratio(
+                    booth_seq.get("p50_ms"), booth_seq_static.get("p50_ms")
+                ),
+            },
+            "writes": {
+                "booth_requests": booth_requests,
+                "after_run": after,
+                "note": "booth_visit_rows counts every booth GET of this run (warm-up and "
+                "sequential included); sessions is about one per client",
+            },
+        },
+    }
+
+
+def write_results(path: Path, results: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def print_summary(results: dict[str, Any]) -> None:
+    t = results["targets"]
+
+    def mark(name: str) -> str:
+        return "PASS" if t[name]["pass"] else "MISS"
+
+    print()
+    print(f"companies {results['companies']}, products {results['products']}")
+    print(
+        f"search  p50 {results['search_p50_ms']} ms  p99 {results['search_p99_ms']} ms  "
+        f"(static same size p99 {results['search_static_p99_ms']} ms, "
+        f"ratio {results['search_p99_vs_static_p99']})  target <100 ms: {mark('search_p99_ms')}"
+    )
+    print(
+        f"booth   p99 {results['booth_p99_ms']} ms  {results['booth_throughput_rps']} req/s  "
+        f"(static same size p99 {results['static_p99_ms']} ms, "
+        f"{results['static_throughput_rps']} req/s, ratio {results['booth_p99_vs_static_p99']})"
+        f"  target <150 ms: {mark('booth_p99_ms')}"
+    )
+    if not results["valid"]:
+        print(f"{results['failed_requests']} requests failed: the figures are not valid")
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=20, help="Times each query runs.")
+    parser.add_argument(
+        "--engine-rounds",
+        type=int,
+        default=5,
+        help="Rounds of the in-process find_companies timing (ranked_ids uses --rounds).",
+    )
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=2000, help="Booth pages under load.")
+    parser.add_argument("--blocks", type=int, default=4, help="Booth/static alternations.")
+    parser.add_argument("--sequential", type=int, default=100, help="Booth pages one at a time.")
+    parser.add_argument(
+        "--phase-seconds", type=float, default=180.0, help="Time limit of each measured phase."
+    )
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-hall")
+    parser.add_argument("--rebuild", action="store_true", help="Rebuild the demo database.")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "hall.json")
+    opts = parser.parse_args(argv)
+    opts.data_dir = opts.data_dir.resolve()
+    opts.static_root = opts.data_dir / "static-bench"
+    if min(opts.rounds, opts.engine_rounds, opts.concurrency, opts.requests, opts.blocks) < 1:
+        parser.error("rounds, engine-rounds, concurrency, requests and blocks must be >= 1")
+    return opts
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
+    started_at = datetime.now(UTC)
+    load_start = loadavg()
+    server: Server | None = None
+    try:
+        ensure_venv()
+        opts.data_dir.mkdir(parents=True, exist_ok=True)
+        opts.static_root.mkdir(parents=True, exist_ok=True)
+        env = bench_env(opts.data_dir, opts.static_root)
+        os.environ.update(env)
+        demo = ensure_demo(opts, env)
+        port = free_port()
+        prep = prepare(opts, port)
+        server = Server(env, port, opts.data_dir / "server.log")
+        server.start()
+        server.wait_ready(prep.booth_static_path)
+        try:
+            import uvloop
+
+            loop_factory = uvloop.new_event_loop
+        except ImportError:
+            loop_factory = None
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runs = runner.run(http_phases(opts, prep, server))
+        server.stop()
+        after = post_run_counts()
+        results = build_results(opts, demo, prep, runs, after, server, started_at, load_start)
+    except BenchError as error:
+        print(f"hall benchmark cannot run: {error}", file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        print("hall benchmark failed: see the traceback above", file=sys.stderr)
+        return 2
+    finally:
+        if server is not None:
+            server.stop()
+    write_results(opts.output, results)
+    say(f"wrote {opts.output}")
+    print_summary(results)
+    return 0 if results["valid"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
