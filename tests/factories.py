@@ -23,12 +23,13 @@ def make_company(**fields: object) -> Company:
     defaults: dict[str, object] = {
         "role": CompanyRole.SELLER,
         "status": CompanyStatus.APPROVED,
-        "name_ko": f"테스트기업 {number}",
         "country": "KR",
         "city": "Changwon",
         "timezone": "Asia/Seoul",
         "external_id": f"T{number:05d}",
     }
+    if not any(key.startswith("name_") for key in fields):
+        defaults["name_ko"] = f"테스트기업 {number}"
     defaults.update(fields)
     company = Company(**defaults)
     company.save()

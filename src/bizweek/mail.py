@@ -5,14 +5,20 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
 
-def send_templated_mail(to: str, template: str, context: dict, language: str | None = None) -> bool:
+def send_templated_mail(
+    to: str,
+    template: str,
+    context: dict,
+    language: str | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> bool:
     """Render `<template>_subject.txt` and `<template>_body.txt` in `language` and send them.
 
     A failed delivery is logged and reported as False rather than breaking the action
@@ -24,8 +30,11 @@ def send_templated_mail(to: str, template: str, context: dict, language: str | N
         context = {"site_url": settings.SITE_URL, **context}
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    for name, content, mimetype in attachments or []:
+        message.attach(name, content, mimetype)
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+        message.send()
     except OSError:
         logger.exception("Could not send %s mail to %s", template, to)
         return False

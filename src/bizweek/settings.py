@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "bizweek.events",
     "bizweek.companies",
     "bizweek.expo",
+    "bizweek.matching",
+    "bizweek.meetings",
+    "bizweek.notifications",
     "bizweek.demo",
 ]
 
@@ -100,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "bizweek.events.context_processors.current_event",
+                "bizweek.notifications.context_processors.unread",
             ],
         },
     },
@@ -171,7 +175,6 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = {
     "zh-hans": ("zh-hant", "en", "ko"),
 }
 MODELTRANSLATION_AUTO_POPULATE = False
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default: a bare domain in a URL field means https
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

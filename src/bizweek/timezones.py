@@ -40,3 +40,27 @@ def timezone_choices() -> list[tuple[str, str]]:
         offset = now.astimezone(zoneinfo.ZoneInfo(name)).strftime("%z")
         choices.append((name, f"{name} (UTC{offset[:3]}:{offset[3:]})"))
     return choices
+
+
+def city(tz_name: str) -> str:
+    """'America/Los_Angeles' → 'Los Angeles': how people name a time zone in conversation."""
+    return tz_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def local_label(moment: datetime, tz_name: str, *, with_date: bool = True) -> str:
+    local = moment.astimezone(zoneinfo.ZoneInfo(tz_name))
+    stamp = local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+    return f"{stamp} {city(tz_name)}"
+
+
+def dual_label(moment: datetime, first_tz: str, second_tz: str) -> str:
+    """'2026-12-01 10:00 Seoul · 2026-11-30 17:00 Los Angeles': both sides' wall clocks."""
+    if first_tz == second_tz:
+        return local_label(moment, first_tz)
+    first = moment.astimezone(zoneinfo.ZoneInfo(first_tz))
+    second = moment.astimezone(zoneinfo.ZoneInfo(second_tz))
+    second_fmt = "%H:%M" if first.date() == second.date() else "%Y-%m-%d %H:%M"
+    return (
+        f"{first.strftime('%Y-%m-%d %H:%M')} {city(first_tz)} · "
+        f"{second.strftime(second_fmt)} {city(second_tz)}"
+    )

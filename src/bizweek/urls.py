@@ -20,6 +20,9 @@ urlpatterns = [
     path("accounts/", include("bizweek.accounts.urls")),
     path("", include("bizweek.companies.urls")),
     path("", include("bizweek.expo.urls")),
+    path("", include("bizweek.matching.urls")),
+    path("", include("bizweek.meetings.urls")),
+    path("", include("bizweek.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from bizweek.expo.models import BoothVisit, MeetingInterest, Product
+from bizweek.expo.models import BoothVisit, Product
 from bizweek.expo.services import booth_for
 from tests import factories
 
@@ -127,18 +127,10 @@ def test_visitor_figures_for_own_booth_only_and_all_for_organizers(
     assert client.get(reverse("expo:all_stats")).context["stats"]["unique"] == 1
 
 
-def test_request_a_meeting_records_interest_once(client, buyer, seller, exhibitor):
+def test_booth_request_button_leads_to_the_meeting_request_form(client, buyer, seller):
     client.force_login(buyer)
-    url = reverse("expo:request_meeting", args=[seller.pk])
-    client.post(url, {"message": "Interested in excavators"})
-    client.post(url, {"message": "Still interested"})
-    interest = MeetingInterest.objects.get()
-    assert (interest.buyer_id, interest.message) == (buyer.company_id, "Still interested")
-    client.force_login(exhibitor)
-    assert (
-        "Still interested"
-        in client.get(reverse("expo:booth_edit", args=[seller.pk])).content.decode()
-    )
+    html = client.get(reverse("expo:booth", args=[seller.pk])).content.decode()
+    assert reverse("matching:new_request", args=[seller.pk]) in html
 
 
 def test_booth_share_metadata_and_qr_code(client, seller):

@@ -58,6 +58,13 @@ class User(AbstractUser):
         _("time zone"), max_length=64, validators=[validate_timezone], default="Asia/Seoul"
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    languages = models.CharField(
+        _("interpreting languages"),
+        max_length=40,
+        blank=True,
+        help_text=_("For interpreters: language pairs such as ko-zh, ko-en."),
+    )
+    calendar_token = models.CharField(max_length=43, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

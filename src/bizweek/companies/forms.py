@@ -34,6 +34,7 @@ class CompanyForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     hs_codes = forms.CharField(
         label=_("HS codes"),
         required=False,

@@ -88,6 +88,10 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "company": company,
             "can_edit": request.user.has_perm("companies.change_company", company),
             "can_see_contacts": request.user.is_authenticated,
+            "can_request": company.is_approved
+            and request.user.is_authenticated
+            and request.user.company is not None
+            and request.user.company.role != company.role,
         },
     )
 

@@ -54,6 +54,7 @@ class DemoResult:
     products: int = 0
     users: int = 0
     pending: int = 0
+    matching: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, email, password)
 
 
@@ -278,6 +279,7 @@ def build_demo(scale: int = 1, seed: int = 1, progress: Progress | None = None) 
             ("organizer", Role.ORGANIZER, "주최측 담당자", "ko", True),
             ("host", Role.HOST, "쇼호스트 김하늘", "ko", False),
             ("interpreter.zh", Role.INTERPRETER, "통역사 왕리", "zh-hans", False),
+            ("interpreter.zh2", Role.INTERPRETER, "통역사 이수진", "ko", False),
             ("interpreter.en", Role.INTERPRETER, "Interpreter Jane Park", "en", False),
             ("visitor", Role.VISITOR, "Visitor", "en", False),
         ]
@@ -288,6 +290,9 @@ def build_demo(scale: int = 1, seed: int = 1, progress: Progress | None = None) 
                     email=email,
                     username=email,
                     display_name=name,
+                    languages=("ko-en" if local.endswith(".en") else "ko-zh")
+                    if role == Role.INTERPRETER
+                    else "",
                     password=password,
                     role=role,
                     language=lang,
@@ -306,8 +311,21 @@ def build_demo(scale: int = 1, seed: int = 1, progress: Progress | None = None) 
 
         say("writing the agenda")
         approved_sellers = [c for c in companies if c.role == CompanyRole.SELLER][:seller_count]
+        approved_buyers = [c for c in companies if c.role == CompanyRole.BUYER]
         featured = rng.sample(approved_sellers, min(FEATURED_SELLERS, len(approved_sellers)))
         AgendaItem.objects.bulk_create(_agenda(event, list(sectors.values()), featured))
+
+        say("writing meeting days, requests and meetings")
+        from .matching import build_matching
+
+        result.matching = build_matching(
+            event,
+            approved_sellers,
+            approved_buyers,
+            rng,
+            scale,
+            first_pair=(approved_sellers[0], approved_buyers[0]),
+        )
 
     result.sellers, result.buyers = seller_count, buyer_count
     result.pending = len(pending)

@@ -38,6 +38,14 @@ class Event(ChineseVariantsMixin, models.Model):
     starts_at = models.DateTimeField(_("live week starts"))
     ends_at = models.DateTimeField(_("live week ends"))
     matching_ends_at = models.DateTimeField(_("business matching ends"))
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("meeting length (minutes)"), default=30, help_text=_("Every meeting takes one slot.")
+    )
+    max_open_requests = models.PositiveSmallIntegerField(
+        _("open requests per company"),
+        default=20,
+        help_text=_("How many unanswered requests a company may have sent at once."),
+    )
     is_current = models.BooleanField(
         _("current event"), default=True, help_text=_("The event the home page shows.")
     )
@@ -65,6 +73,10 @@ class Event(ChineseVariantsMixin, models.Model):
     @property
     def phase(self) -> Phase:
         return self.phase_at()
+
+    def matching_is_open(self, moment: datetime | None = None) -> bool:
+        """Requests and bookings are taken until the end of post-event matching."""
+        return (moment or timezone.now()) < self.matching_ends_at
 
     def registration_is_open(self, moment: datetime | None = None) -> bool:
         now = moment or timezone.now()

@@ -101,12 +101,3 @@ class BrochureForm(forms.Form):
     file = forms.FileField(
         label=_("PDF file"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"})
     )
-
-
-class InterestForm(forms.Form):
-    message = forms.CharField(
-        label=_("Message to the exhibitor"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )

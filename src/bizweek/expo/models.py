@@ -203,28 +203,3 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document of {self.company_id}"
-
-
-class MeetingInterest(models.Model):
-    """A "Request a meeting" from a booth; business matching turns these into requests."""
-
-    seller = models.ForeignKey(
-        "companies.Company", on_delete=models.CASCADE, related_name="interests_received"
-    )
-    buyer = models.ForeignKey(
-        "companies.Company", on_delete=models.CASCADE, related_name="interests_sent"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    message = models.TextField(_("message"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("meeting interest")
-        verbose_name_plural = _("meeting interests")
-        constraints = [
-            models.UniqueConstraint(fields=["seller", "buyer"], name="one_interest_per_pair")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.buyer_id} → {self.seller_id}"

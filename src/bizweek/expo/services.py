@@ -23,10 +23,11 @@ from bizweek.companies.models import Company, CompanyRole
 from bizweek.companies.signals import companies_changed
 
 from . import search
-from .models import Booth, BoothVisit, Brochure, MeetingInterest, Product, ProductPhoto
+from .models import Booth, BoothVisit, Brochure, Product, ProductPhoto
 
+FEATURED_FIRST = F("booth__featured").desc(nulls_last=True)  # no booth row yet = not featured
 SORTS = {
-    "featured": ("-booth__featured", "id"),
+    "featured": (FEATURED_FIRST, "id"),
     "name": ("name_ko", "name_en", "id"),
     "newest": ("-created_at",),
     "products": ("-product_count", "id"),
@@ -83,7 +84,7 @@ def find_companies(
                 default=len(ids),
                 output_field=IntegerField(),
             )
-            return qs.annotate(rank=order).order_by("-booth__featured", "rank"), scores
+            return qs.annotate(rank=order).order_by(FEATURED_FIRST, "rank"), scores
     sort = query.sort if query.sort in SORTS else "featured"
     if sort == "products":
         qs = qs.annotate(product_count=Count("products", filter=Q(products__is_published=True)))
@@ -334,20 +335,3 @@ def visit_stats(company: Company | None, *, by: User, days: int = 14) -> dict:
         "views": totals["views"] or 0,
         "today": per_day.get(timezone.localdate(), 0),
     }
-
-
-def record_interest(seller: Company, *, by: User, message: str = "") -> MeetingInterest:
-    """A buyer's "Request a meeting" click, kept until business matching takes over."""
-    if not seller.is_approved or seller.role != CompanyRole.SELLER:
-        raise PermissionDenied(_("This company does not take meeting requests."))
-    if by.company_id is None or by.company_id == seller.pk:
-        raise PermissionDenied(_("Sign in with your company's account to request a meeting."))
-    interest, created = MeetingInterest.objects.get_or_create(
-        seller=seller,
-        buyer_id=by.company_id,
-        defaults={"user": by, "message": message[:1000]},
-    )
-    if not created and message:
-        interest.message = message[:1000]
-        interest.save(update_fields=["message"])
-    return interest

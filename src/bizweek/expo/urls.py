@@ -8,7 +8,6 @@ urlpatterns = [
     path("hall/", views.hall, name="hall"),
     path("hall/<slug:sector>/", views.hall, name="sector_hall"),
     path("booths/<int:pk>/", views.booth, name="booth"),
-    path("booths/<int:pk>/request/", views.request_meeting, name="request_meeting"),
     path("booths/<int:pk>/edit/", views.booth_edit, name="booth_edit"),
     path("booths/<int:pk>/edit/publish/", views.booth_publish, name="booth_publish"),
     path("booths/<int:pk>/edit/feature/", views.booth_feature, name="booth_feature"),

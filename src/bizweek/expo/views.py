@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from bizweek.companies.models import Company, CompanyRole, HSCode, Sector
 
 from . import search, services
-from .forms import BrochureForm, ImageUploadForm, InterestForm, ProductForm, VideoUploadForm
+from .forms import BrochureForm, ImageUploadForm, ProductForm, VideoUploadForm
 from .models import Brochure, Product, ProductPhoto
 
 PAGE_SIZE = 24
@@ -118,7 +118,6 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
             "preview": preview,
             "share_url": share_url,
             "og_image": _og_image(request, booth_obj, products),
-            "interest_form": InterestForm(),
             "can_request": _can_request(request, company),
             "members": company.members.filter(is_active=True)
             if request.user.is_authenticated
@@ -163,7 +162,6 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "share_url": request.build_absolute_uri(reverse("expo:product", args=[pk])),
             "og_image": request.build_absolute_uri(photos[0].image.url) if photos else "",
             "can_request": _can_request(request, company),
-            "interest_form": InterestForm(),
         },
     )
 
@@ -185,21 +183,6 @@ def qr_code(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=86400"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
-
-
-@login_required
-@require_POST
-def request_meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    company = _company_or_404(pk)
-    form = InterestForm(request.POST)
-    message = form.cleaned_data["message"] if form.is_valid() else ""
-    services.record_interest(company, by=request.user, message=message)
-    messages.success(
-        request,
-        _("Your request was sent to %(name)s. They will contact you to arrange a meeting.")
-        % {"name": company.name},
-    )
-    return redirect("expo:booth", pk=pk)
 
 
 # --- booth editor --------------------------------------------------------------------------
@@ -229,7 +212,6 @@ def booth_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "image_form": ImageUploadForm(),
             "video_form": VideoUploadForm(),
             "brochure_form": BrochureForm(),
-            "interests": company.interests_received.select_related("buyer", "user")[:50],
             "can_feature": request.user.has_perm("expo.feature_booth", company),
         },
     )

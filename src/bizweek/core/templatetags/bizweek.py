@@ -63,3 +63,24 @@ def richtext(text: str) -> str:
     text = str(text or "")
     html = sanitize_html(text) if "<" in text else plain_to_html(text)
     return mark_safe(html)
+
+
+@register.filter
+def both_times(moment: object, other_tz: str) -> str:
+    """A meeting time on the reader's clock and the other side's: '10:00 Seoul · 09:00 Bangkok'."""
+    from django.utils import timezone
+
+    from bizweek.timezones import dual_label
+
+    if not moment:
+        return ""
+    return dual_label(moment, timezone.get_current_timezone_name(), other_tz or "UTC")
+
+
+@register.filter
+def local_time(moment: object) -> str:
+    from django.utils import timezone
+
+    from bizweek.timezones import local_label
+
+    return local_label(moment, timezone.get_current_timezone_name()) if moment else ""

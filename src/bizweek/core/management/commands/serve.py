@@ -21,6 +21,11 @@ class Command(BaseCommand):
             "cache) and a database server, see docs/deployment.md.",
         )
         parser.add_argument("--reload", action="store_true", help="Restart on code changes.")
+        parser.add_argument(
+            "--no-jobs",
+            action="store_true",
+            help="Do not send reminders from this process (run `bizweek reminders --loop`).",
+        )
 
     def handle(self, *args, **options) -> None:
         workers = options["workers"]
@@ -29,6 +34,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Bizweek at http://{options['host']}:{options['port']}/  (Ctrl+C to stop)"
         )
+        if not options["no_jobs"]:
+            from bizweek.meetings.jobs import start_background_loop
+
+            start_background_loop()
         uvicorn.run(
             "bizweek.asgi:application",
             host=options["host"],

@@ -52,6 +52,7 @@ class Command(BaseCommand):
                 f"{result.pending} registrations waiting for approval."
             )
         )
+        self.stdout.write(f"Meeting requests by state: {result.matching}")
         self.stdout.write(f"Demo logins (password for all: {builder.DEMO_PASSWORD}):")
         for role, email, _password in result.logins:
             self.stdout.write(f"  {role!s:<12} {email}")

@@ -30,6 +30,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("expo", "0003_meetinginterest")]
+    dependencies = [("expo", "0002_product_is_published_product_updated_at_booth_and_more")]
 
     operations = [migrations.RunPython(forwards, backwards)]

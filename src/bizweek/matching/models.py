@@ -1,0 +1,157 @@
+"""Meeting days, availability and meeting requests between a buyer and a seller."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class MeetingDay(models.Model):
+    """A day on which meetings can be booked, with its hours in the event's time zone."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="meeting_days")
+    date = models.DateField(_("date"))
+    starts = models.TimeField(_("first meeting"), default="08:00")
+    ends = models.TimeField(_("end of the last meeting"), default="22:00")
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("meeting day")
+        verbose_name_plural = _("meeting days")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "date"], name="one_meeting_day_per_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class Availability(models.Model):
+    """A window in which a company (or an interpreter) can meet; stored as UTC instants."""
+
+    company = models.ForeignKey(
+        "companies.Company",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="availability",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="availability",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("availability")
+        verbose_name_plural = _("availability")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(company__isnull=False) ^ Q(user__isnull=False),
+                name="availability_has_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="availability_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted (scheduled)")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class MeetingRequest(models.Model):
+    """One company asks another for a meeting; the two go back and forth on times.
+
+    `awaiting` is the company whose answer is due. `pair_low`/`pair_high` (the two company
+    ids in order) let the database refuse a second open request for the same pair.
+    """
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="requests")
+    from_company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="requests_sent"
+    )
+    to_company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="requests_received"
+    )
+    awaiting = models.ForeignKey(
+        "companies.Company", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    pair_low = models.PositiveBigIntegerField(editable=False)
+    pair_high = models.PositiveBigIntegerField(editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(_("message"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=RequestState.choices, default=RequestState.PENDING
+    )
+    needs_interpreter = models.BooleanField(_("needs an interpreter"), default=False)
+    languages = models.CharField(
+        _("interpretation"), max_length=20, blank=True, help_text=_("e.g. ko-zh, ko-en")
+    )
+    decline_reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("meeting request")
+        verbose_name_plural = _("meeting requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pair_low", "pair_high"],
+                condition=Q(state="pending"),
+                name="one_open_request_per_pair",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["from_company", "state"]),
+            models.Index(fields=["to_company", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_company} → {self.to_company} ({self.state})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pair_low = min(self.from_company_id, self.to_company_id)
+        self.pair_high = max(self.from_company_id, self.to_company_id)
+        super().save(*args, **kwargs)
+
+    def other(self, company_id: int) -> int:
+        return self.to_company_id if company_id == self.from_company_id else self.from_company_id
+
+
+class ProposedSlot(models.Model):
+    request = models.ForeignKey(MeetingRequest, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField()
+    proposed_by = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    is_current = models.BooleanField(
+        default=True, help_text="Slots of an earlier round are kept for the history."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "starts_at", "proposed_by"], name="slot_proposed_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} UTC"

@@ -1,0 +1,399 @@
+"""Business matching: slots, availability and the life of a meeting request.
+
+A request goes pending → accepted (a meeting is booked) | declined | cancelled | expired.
+While pending, the side in `awaiting` answers: accept one of the other side's proposed slots,
+propose other slots (the turn passes back), or decline. Every time is a UTC instant on the
+event's slot grid; pages show it in each reader's own time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bizweek.accounts.models import User
+from bizweek.companies.models import Company, CompanyRole
+from bizweek.events.models import Event
+from bizweek.meetings import services as meeting_services
+from bizweek.meetings.models import Booking, company_key, user_key
+from bizweek.notifications.services import notify_company
+
+from .models import Availability, MeetingDay, MeetingRequest, ProposedSlot, RequestState
+
+# Without windows of its own, a company is taken to meet during its local working hours.
+DEFAULT_HOURS = (time(9, 0), time(18, 0))
+MAX_PROPOSED_SLOTS = 5
+
+
+# --- the slot grid -------------------------------------------------------------------------
+
+
+def slot_starts(event: Event) -> list[datetime]:
+    """Every slot start of the event, in UTC. Computed in UTC so DST changes cannot skew it."""
+    tz = ZoneInfo(event.timezone)
+    step = timedelta(minutes=event.slot_minutes)
+    slots = []
+    for day in event.meeting_days.all():
+        start = datetime.combine(day.date, day.starts, tz).astimezone(UTC)
+        end = datetime.combine(day.date, day.ends, tz).astimezone(UTC)
+        moment = start
+        while moment + step <= end:
+            slots.append(moment)
+            moment += step
+    return slots
+
+
+def is_on_grid(event: Event, moment: datetime) -> bool:
+    return moment.astimezone(UTC) in set(slot_starts(event))
+
+
+def _windows(
+    company: Company | None = None, user: User | None = None
+) -> list[tuple[datetime, datetime]]:
+    owner = {"company": company} if company is not None else {"user": user}
+    return list(Availability.objects.filter(**owner).values_list("starts_at", "ends_at"))
+
+
+def _within(moment: datetime, end: datetime, windows: list[tuple[datetime, datetime]]) -> bool:
+    return any(start <= moment and end <= stop for start, stop in windows)
+
+
+def in_default_hours(moment: datetime, end: datetime, tz_name: str) -> bool:
+    tz = ZoneInfo(tz_name)
+    local_start, local_end = moment.astimezone(tz), end.astimezone(tz)
+    return (
+        local_start.date() == (local_end - timedelta(microseconds=1)).date()
+        and DEFAULT_HOURS[0] <= local_start.time()
+        and local_end.time() <= DEFAULT_HOURS[1]
+        and local_end.time() != time(0)
+    )
+
+
+def available_slots(
+    event: Event,
+    *,
+    company: Company | None = None,
+    user: User | None = None,
+    include_booked: bool = False,
+    now: datetime | None = None,
+) -> list[datetime]:
+    """Future slots in which the company (or interpreter) can meet and is not yet booked."""
+    now = now or timezone.now()
+    step = timedelta(minutes=event.slot_minutes)
+    windows = _windows(company, user)
+    tz_name = company.timezone if company is not None else user.timezone
+    key = company_key(company.pk) if company is not None else user_key(user.pk)
+    booked = (
+        set()
+        if include_booked
+        else set(
+            Booking.objects.filter(participant=key, starts_at__gte=now).values_list(
+                "starts_at", flat=True
+            )
+        )
+    )
+    result = []
+    for moment in slot_starts(event):
+        if moment < now or moment in booked:
+            continue
+        ok = (
+            _within(moment, moment + step, windows)
+            if windows
+            else in_default_hours(moment, moment + step, tz_name)
+        )
+        if ok:
+            result.append(moment)
+    return result
+
+
+def common_slots(
+    event: Event, a: Company, b: Company, now: datetime | None = None
+) -> list[datetime]:
+    theirs = set(available_slots(event, company=b, now=now))
+    return [moment for moment in available_slots(event, company=a, now=now) if moment in theirs]
+
+
+@transaction.atomic
+def set_availability(
+    event: Event,
+    slots: Iterable[datetime],
+    *,
+    company: Company | None = None,
+    user: User | None = None,
+    by: User,
+) -> int:
+    """Replace an owner's windows with the given slots (merged into windows)."""
+    if company is not None and not by.has_perm("companies.change_company", company):
+        raise PermissionDenied(_("You may only change your own company's availability."))
+    if user is not None and user != by and not by.is_organizer:
+        raise PermissionDenied(_("You may only change your own availability."))
+    grid = set(slot_starts(event))
+    chosen = sorted({s.astimezone(UTC) for s in slots})
+    off_grid = [s for s in chosen if s not in grid]
+    if off_grid:
+        raise ValidationError(_("Some times are not meeting slots of this event."))
+    step = timedelta(minutes=event.slot_minutes)
+    windows: list[list[datetime]] = []
+    for moment in chosen:
+        if windows and windows[-1][1] == moment:
+            windows[-1][1] = moment + step
+        else:
+            windows.append([moment, moment + step])
+    owner = {"company": company} if company is not None else {"user": user}
+    Availability.objects.filter(**owner).delete()
+    Availability.objects.bulk_create(
+        [Availability(starts_at=start, ends_at=end, **owner) for start, end in windows]
+    )
+    if not windows:
+        # An empty choice means "not available at all", which defaults must not override.
+        far = datetime(1970, 1, 1, tzinfo=UTC)
+        Availability.objects.create(starts_at=far, ends_at=far + timedelta(minutes=1), **owner)
+    return len(windows)
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def _require_member(user: User, company: Company) -> None:
+    if user.company_id != company.pk and not user.is_organizer:
+        raise PermissionDenied(_("You can only act for your own company."))
+
+
+def _check_open(event: Event) -> None:
+    if not event.matching_is_open():
+        raise ValidationError(
+            _("Business matching for this event ended on %(date)s; no more meetings can be booked.")
+            % {"date": timezone.localtime(event.matching_ends_at).strftime("%Y-%m-%d")}
+        )
+
+
+def _clean_slots(event: Event, a: Company, b: Company, slots: Iterable[datetime]) -> list[datetime]:
+    chosen = sorted({s.astimezone(UTC) for s in slots})
+    if not chosen:
+        raise ValidationError(_("Choose at least one time."))
+    if len(chosen) > MAX_PROPOSED_SLOTS:
+        raise ValidationError(_("Propose at most %(count)d times.") % {"count": MAX_PROPOSED_SLOTS})
+    free = set(common_slots(event, a, b))
+    for moment in chosen:
+        if moment not in free:
+            raise ValidationError(
+                _(
+                    "%(time)s is not free for both companies (outside availability, "
+                    "already booked, in the past or outside the event)."
+                )
+                % {"time": moment.strftime("%Y-%m-%d %H:%M UTC")}
+            )
+    return chosen
+
+
+def open_requests_sent(company: Company) -> int:
+    return MeetingRequest.objects.filter(from_company=company, state=RequestState.PENDING).count()
+
+
+def create_request(
+    event: Event,
+    to_company: Company,
+    *,
+    by: User,
+    slots: Iterable[datetime],
+    message: str = "",
+    needs_interpreter: bool = False,
+    languages: str = "",
+) -> MeetingRequest:
+    from_company = by.company
+    if from_company is None:
+        raise PermissionDenied(_("Sign in with your company's account to request a meeting."))
+    _check_open(event)
+    if to_company.pk == from_company.pk:
+        raise ValidationError(_("A company cannot request a meeting with itself."))
+    if {from_company.role, to_company.role} != {CompanyRole.SELLER, CompanyRole.BUYER}:
+        raise ValidationError(_("Meetings are between an exhibitor and a buyer."))
+    if not (from_company.is_approved and to_company.is_approved):
+        raise ValidationError(_("Both companies must be approved by the organizer first."))
+    if open_requests_sent(from_company) >= event.max_open_requests:
+        raise ValidationError(
+            _(
+                "You already have %(count)d requests waiting for an answer, the most this event "
+                "allows. Wait for answers or cancel one."
+            )
+            % {"count": event.max_open_requests}
+        )
+    chosen = _clean_slots(event, from_company, to_company, slots)
+    try:
+        with transaction.atomic():
+            request = MeetingRequest.objects.create(
+                event=event,
+                from_company=from_company,
+                to_company=to_company,
+                awaiting=to_company,
+                created_by=by,
+                message=message[:2000],
+                needs_interpreter=needs_interpreter,
+                languages=languages[:20],
+            )
+            ProposedSlot.objects.bulk_create(
+                [
+                    ProposedSlot(request=request, starts_at=s, proposed_by=from_company)
+                    for s in chosen
+                ]
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            _("There is already an open request between your company and %(name)s.")
+            % {"name": to_company}
+        ) from error
+    notify_company(to_company, "request_received", request=request)
+    return request
+
+
+def current_slots(request: MeetingRequest) -> list[ProposedSlot]:
+    return list(request.slots.filter(is_current=True).order_by("starts_at"))
+
+
+def _pending_for(request: MeetingRequest, by: User) -> None:
+    if request.state != RequestState.PENDING:
+        raise ValidationError(
+            _("This request is no longer open (%(state)s).")
+            % {"state": request.get_state_display()}
+        )
+    if by.company_id != request.awaiting_id and not by.is_organizer:
+        raise PermissionDenied(_("This request is not waiting for your company's answer."))
+
+
+def accept(request: MeetingRequest, starts_at: datetime, *, by: User):  # noqa: ANN201
+    """Book the meeting in one of the slots the other side proposed."""
+    expire_stale([request])
+    request.refresh_from_db()
+    _pending_for(request, by)
+    _check_open(request.event)
+    accepting_company_id = request.awaiting_id
+    moment = starts_at.astimezone(UTC)
+    offered = {s.starts_at for s in current_slots(request)}
+    if moment not in offered:
+        raise ValidationError(_("Choose one of the proposed times."))
+    if moment < timezone.now():
+        raise ValidationError(_("That time has already passed; propose another one."))
+    with transaction.atomic():
+        locked = MeetingRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.state != RequestState.PENDING:
+            raise ValidationError(_("This request was answered in the meantime."))
+        meeting = meeting_services.book(
+            request.event,
+            seller=_seller(request),
+            buyer=_buyer(request),
+            starts_at=moment,
+            request=request,
+            needs_interpreter=request.needs_interpreter,
+            languages=request.languages,
+        )
+        MeetingRequest.objects.filter(pk=request.pk).update(
+            state=RequestState.ACCEPTED, awaiting=None, updated_at=timezone.now()
+        )
+    request.refresh_from_db()
+    proposer = Company.objects.get(pk=request.other(accepting_company_id))
+    notify_company(proposer, "request_accepted", request=request, meeting=meeting)
+    return meeting
+
+
+def _seller(request: MeetingRequest) -> Company:
+    return request.from_company if request.from_company.is_seller else request.to_company
+
+
+def _buyer(request: MeetingRequest) -> Company:
+    return request.to_company if request.from_company.is_seller else request.from_company
+
+
+def propose(request: MeetingRequest, slots: Iterable[datetime], *, by: User) -> MeetingRequest:
+    """Answer with other times; the turn passes to the other company."""
+    _pending_for(request, by)
+    _check_open(request.event)
+    me = request.awaiting
+    other = request.from_company if me.pk == request.to_company_id else request.to_company
+    chosen = _clean_slots(request.event, me, other, slots)
+    with transaction.atomic():
+        request.slots.update(is_current=False)
+        ProposedSlot.objects.bulk_create(
+            [ProposedSlot(request=request, starts_at=s, proposed_by=me) for s in chosen],
+            ignore_conflicts=True,
+        )
+        request.slots.filter(proposed_by=me, starts_at__in=chosen).update(is_current=True)
+        request.awaiting = other
+        request.save(update_fields=["awaiting", "updated_at"])
+    notify_company(other, "request_changed", request=request)
+    return request
+
+
+def decline(request: MeetingRequest, *, by: User, reason: str = "") -> MeetingRequest:
+    _pending_for(request, by)
+    other = Company.objects.get(pk=request.other(request.awaiting_id))
+    request.state = RequestState.DECLINED
+    request.decline_reason = reason.strip()[:1000]
+    request.awaiting = None
+    request.save(update_fields=["state", "decline_reason", "awaiting", "updated_at"])
+    notify_company(other, "request_declined", request=request)
+    return request
+
+
+def cancel(request: MeetingRequest, *, by: User) -> MeetingRequest:
+    """The sender withdraws a request that is still open."""
+    if request.state != RequestState.PENDING:
+        raise ValidationError(_("Only open requests can be cancelled."))
+    if by.company_id != request.from_company_id and not by.is_organizer:
+        raise PermissionDenied(_("Only the company that sent the request can cancel it."))
+    request.state = RequestState.CANCELLED
+    request.awaiting = None
+    request.save(update_fields=["state", "awaiting", "updated_at"])
+    notify_company(request.to_company, "request_cancelled", request=request)
+    return request
+
+
+def expire_stale(
+    requests: Iterable[MeetingRequest] | None = None, now: datetime | None = None
+) -> int:
+    """Pending requests whose every proposed time has passed, or whose event's matching ended."""
+    now = now or timezone.now()
+    qs = MeetingRequest.objects.filter(state=RequestState.PENDING)
+    if requests is not None:
+        qs = qs.filter(pk__in=[r.pk for r in requests])
+    future = ProposedSlot.objects.filter(request=OuterRef("pk"), is_current=True, starts_at__gt=now)
+    stale = qs.filter(Q(event__matching_ends_at__lte=now) | ~Exists(future))
+    ids = list(stale.values_list("pk", flat=True).distinct())
+    if ids:
+        MeetingRequest.objects.filter(pk__in=ids).update(
+            state=RequestState.EXPIRED, awaiting=None, updated_at=now
+        )
+    return len(ids)
+
+
+def requests_for(company: Company, box: str) -> QuerySet[MeetingRequest]:
+    """A company's inbox (sent to it) or outbox (sent by it)."""
+    field = "to_company" if box == "inbox" else "from_company"
+    return (
+        MeetingRequest.objects.filter(**{field: company})
+        .select_related("from_company", "to_company", "awaiting", "meeting")
+        .prefetch_related("slots")
+        .order_by("-updated_at")
+    )
+
+
+def visible_request(user: User, pk: int) -> MeetingRequest:
+    request = MeetingRequest.objects.select_related("from_company", "to_company", "event").get(
+        pk=pk
+    )
+    if not user.is_organizer and user.company_id not in (
+        request.from_company_id,
+        request.to_company_id,
+    ):
+        raise PermissionDenied(_("This request belongs to other companies."))
+    return request
+
+
+def meeting_days(event: Event) -> QuerySet[MeetingDay]:
+    return event.meeting_days.all()

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("matching/requests/", views.request_list, {"box": "inbox"}, name="inbox"),
+    path("matching/requests/sent/", views.request_list, {"box": "outbox"}, name="outbox"),
+    path("matching/requests/new/<int:company_pk>/", views.new_request, name="new_request"),
+    path("matching/requests/<int:pk>/", views.request_detail, name="request"),
+    path("matching/requests/<int:pk>/accept/", views.accept, name="accept"),
+    path("matching/requests/<int:pk>/propose/", views.propose, name="propose"),
+    path("matching/requests/<int:pk>/decline/", views.decline, name="decline"),
+    path("matching/requests/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("matching/availability/", views.availability, name="availability"),
+    path("organizer/matching/", views.organizer_settings, name="settings"),
+]

@@ -1,0 +1,215 @@
+"""Booking meetings without double booking, interpreters, and calendar files."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bizweek.accounts.models import Role, User
+from bizweek.companies.models import Company
+from bizweek.events.models import Event
+
+from .models import Booking, Meeting, MeetingState, company_key, user_key
+
+
+def book(
+    event: Event,
+    *,
+    seller: Company,
+    buyer: Company,
+    starts_at: datetime,
+    request=None,  # noqa: ANN001
+    needs_interpreter: bool = False,
+    languages: str = "",
+) -> Meeting:
+    """Create a meeting and book both companies into its slot, or refuse with a clear reason.
+
+    The Booking table's unique (participant, slot) constraint makes this safe under any
+    number of concurrent bookings: the losing transaction gets an IntegrityError, which is
+    turned into a message and leaves nothing behind.
+    """
+    ends_at = starts_at + timedelta(minutes=event.slot_minutes)
+    try:
+        with transaction.atomic():
+            meeting = Meeting.objects.create(
+                event=event,
+                request=request,
+                seller=seller,
+                buyer=buyer,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                needs_interpreter=needs_interpreter,
+                languages=languages,
+            )
+            Booking.objects.bulk_create(
+                [
+                    Booking(
+                        meeting=meeting, participant=company_key(seller.pk), starts_at=starts_at
+                    ),
+                    Booking(
+                        meeting=meeting, participant=company_key(buyer.pk), starts_at=starts_at
+                    ),
+                ]
+            )
+    except IntegrityError as error:
+        busy = [
+            str(company)
+            for company in (seller, buyer)
+            if Booking.objects.filter(
+                participant=company_key(company.pk), starts_at=starts_at
+            ).exists()
+        ]
+        raise ValidationError(
+            _("%(names)s already has a meeting at that time; choose another time.")
+            % {"names": " / ".join(busy) or _("A participant")}
+        ) from error
+    return meeting
+
+
+def cancel(meeting: Meeting, *, by: User) -> Meeting:
+    if not (by.is_organizer or by.company_id in (meeting.seller_id, meeting.buyer_id)):
+        raise PermissionDenied(_("This meeting belongs to other companies."))
+    with transaction.atomic():
+        meeting.bookings.all().delete()
+        meeting.state = MeetingState.CANCELLED
+        meeting.sequence += 1
+        meeting.save(update_fields=["state", "sequence", "updated_at"])
+    from bizweek.notifications.services import notify_company, notify_user
+
+    for company in (meeting.seller, meeting.buyer):
+        notify_company(company, "meeting_cancelled", meeting=meeting)
+    if meeting.interpreter:
+        notify_user(meeting.interpreter, "meeting_cancelled", meeting=meeting)
+    return meeting
+
+
+def interpreters_free_at(meeting: Meeting) -> QuerySet[User]:
+    """Interpreters whose availability covers the meeting and who have no meeting then."""
+    from bizweek.matching.services import available_slots
+
+    candidates = User.objects.filter(role=Role.INTERPRETER, is_active=True)
+    if meeting.languages:
+        candidates = candidates.filter(languages__icontains=meeting.languages)
+    free = [
+        user.pk
+        for user in candidates
+        if meeting.starts_at
+        in set(available_slots(meeting.event, user=user, now=meeting.starts_at))
+    ]
+    return User.objects.filter(pk__in=free).order_by("display_name")
+
+
+def assign_interpreter(meeting: Meeting, interpreter: User | None, *, by: User) -> Meeting:
+    if not by.is_organizer:
+        raise PermissionDenied(_("Only organizers assign interpreters."))
+    if interpreter is not None and interpreter.role != Role.INTERPRETER:
+        raise ValidationError(_("%(name)s is not an interpreter.") % {"name": interpreter})
+    if (
+        interpreter is not None
+        and not interpreters_free_at(meeting).filter(pk=interpreter.pk).exists()
+    ):
+        raise ValidationError(
+            _("%(name)s is not available at that time or already interprets another meeting.")
+            % {"name": interpreter}
+        )
+    try:
+        with transaction.atomic():
+            meeting.bookings.filter(participant__startswith="user:").delete()
+            if interpreter is not None:
+                Booking.objects.create(
+                    meeting=meeting,
+                    participant=user_key(interpreter.pk),
+                    starts_at=meeting.starts_at,
+                )
+            meeting.interpreter = interpreter
+            meeting.sequence += 1
+            meeting.save(update_fields=["interpreter", "sequence", "updated_at"])
+    except IntegrityError as error:
+        raise ValidationError(
+            _("%(name)s already interprets another meeting at that time.") % {"name": interpreter}
+        ) from error
+    if interpreter is not None:
+        from bizweek.notifications.services import notify_user
+
+        notify_user(interpreter, "interpreter_assigned", meeting=meeting)
+    return meeting
+
+
+def meetings_for(user: User, *, include_cancelled: bool = False) -> QuerySet[Meeting]:
+    """The meetings a user takes part in: their company's, or those they interpret."""
+    condition = Q(interpreter=user)
+    if user.company_id:
+        condition |= Q(seller_id=user.company_id) | Q(buyer_id=user.company_id)
+    if not include_cancelled:
+        condition &= Q(state=MeetingState.SCHEDULED)
+    return (
+        Meeting.objects.filter(condition)
+        .select_related("seller", "buyer", "interpreter", "event")
+        .order_by("starts_at")
+    )
+
+
+def can_see(user: User, meeting: Meeting) -> bool:
+    return (
+        user.is_organizer
+        or meeting.interpreter_id == user.pk
+        or (
+            user.company_id is not None and user.company_id in (meeting.seller_id, meeting.buyer_id)
+        )
+    )
+
+
+def calendar_token(user: User) -> str:
+    """The secret in a user's private calendar feed URL (created on first use)."""
+    if not user.calendar_token:
+        user.calendar_token = secrets.token_urlsafe(32)
+        user.save(update_fields=["calendar_token"])
+    return user.calendar_token
+
+
+def reset_calendar_token(user: User) -> str:
+    user.calendar_token = ""
+    return calendar_token(user)
+
+
+def upcoming_reminders(now: datetime | None = None) -> tuple[QuerySet[Meeting], QuerySet[Meeting]]:
+    now = now or timezone.now()
+    scheduled = Meeting.objects.filter(state=MeetingState.SCHEDULED, starts_at__gt=now)
+    day = scheduled.filter(reminded_24h_at__isnull=True, starts_at__lte=now + timedelta(hours=24))
+    soon = scheduled.filter(
+        reminded_15m_at__isnull=True, starts_at__lte=now + timedelta(minutes=15)
+    )
+    return day, soon
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Remind participants 24 h and 15 min before; each reminder is sent once."""
+    from bizweek.notifications.services import notify_company, notify_user
+
+    now = now or timezone.now()
+    day, soon = upcoming_reminders(now)
+    sent = 0
+    for kind, qs, field in (
+        ("reminder_15m", soon, "reminded_15m_at"),
+        ("reminder_24h", day, "reminded_24h_at"),
+    ):
+        for meeting in qs.select_related("seller", "buyer", "interpreter"):
+            # Mark first, in a conditional update, so two workers never both send it.
+            if not Meeting.objects.filter(pk=meeting.pk, **{f"{field}__isnull": True}).update(
+                **{field: now}
+            ):
+                continue
+            if field == "reminded_15m_at" and meeting.reminded_24h_at is None:
+                Meeting.objects.filter(pk=meeting.pk).update(reminded_24h_at=now)
+            for company in (meeting.seller, meeting.buyer):
+                notify_company(company, kind, meeting=meeting)
+            if meeting.interpreter:
+                notify_user(meeting.interpreter, kind, meeting=meeting)
+            sent += 1
+    return sent

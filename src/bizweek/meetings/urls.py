@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("meetings/", views.my_meetings, name="mine"),
+    path("meetings/<int:pk>/", views.detail, name="detail"),
+    path("meetings/<int:pk>/meeting.ics", views.ics, name="ics"),
+    path("meetings/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("meetings/<int:pk>/interpreter/", views.assign_interpreter, name="assign_interpreter"),
+    path("meetings/calendar/reset/", views.reset_feed, name="reset_feed"),
+    path("calendar/<str:token>.ics", views.feed, name="feed"),
+    path("organizer/interpretation/", views.interpretation, name="interpretation"),
+]

@@ -1,0 +1,96 @@
+"""Tell people what happened: an in-app notification and an e-mail, in their own language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from bizweek.accounts.models import User
+from bizweek.mail import send_templated_mail
+from bizweek.timezones import dual_label
+
+from .models import Notification
+
+KINDS = {
+    "request_received",
+    "request_accepted",
+    "request_declined",
+    "request_changed",
+    "request_cancelled",
+    "meeting_cancelled",
+    "interpreter_assigned",
+    "reminder_24h",
+    "reminder_15m",
+}
+
+
+def _context(user: User, **objects: object) -> dict:
+    """What the templates need, with times in the recipient's zone next to the other side's."""
+    context: dict = {"user": user, **objects}
+    request, meeting = objects.get("request"), objects.get("meeting")
+    if meeting is not None:
+        other = meeting.buyer if user.company_id == meeting.seller_id else meeting.seller
+        context["other"] = other
+        context["when"] = dual_label(meeting.starts_at, user.timezone, other.timezone)
+        context["url"] = reverse("meetings:detail", args=[meeting.pk])
+    if request is not None:
+        other = (
+            request.to_company
+            if user.company_id == request.from_company_id
+            else request.from_company
+        )
+        context.setdefault("other", other)
+        context["times"] = [
+            dual_label(slot.starts_at, user.timezone, other.timezone)
+            for slot in request.slots.filter(is_current=True).order_by("starts_at")
+        ]
+        context.setdefault("url", reverse("matching:request", args=[request.pk]))
+    return context
+
+
+def notify_user(user: User, kind: str, *, email: bool = True, **objects: object) -> Notification:
+    assert kind in KINDS, kind
+    context = _context(user, **objects)
+    with (
+        translation.override(user.language or settings.LANGUAGE_CODE),
+        timezone.override(user.timezone),
+    ):
+        title = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
+        body = render_to_string(f"notifications/{kind}_body.txt", context).strip()
+    notification = Notification.objects.create(
+        user=user, kind=kind, title=title[:300], body=body, url=context.get("url", "")
+    )
+    if email:
+        attachments = []
+        meeting = objects.get("meeting")
+        if meeting is not None and kind in {
+            "request_accepted",
+            "interpreter_assigned",
+            "reminder_24h",
+        }:
+            from bizweek.meetings.calendar import meeting_ics
+
+            attachments.append(("meeting.ics", meeting_ics(meeting, user), "text/calendar"))
+        send_templated_mail(
+            user.email, f"notifications/{kind}", context, user.language, attachments=attachments
+        )
+    return notification
+
+
+def notify_company(company, kind: str, **objects: object) -> list[Notification]:  # noqa: ANN001
+    return [
+        notify_user(member, kind, **objects) for member in company.members.filter(is_active=True)
+    ]
+
+
+def unread_count(user: User) -> int:
+    return user.notifications.filter(read_at__isnull=True).count()
+
+
+def mark_read(user: User, ids: list[int] | None = None) -> int:
+    qs = user.notifications.filter(read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
