@@ -155,3 +155,35 @@ class ProposedSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+class MarkValue(models.TextChoices):
+    MUST_MEET = "must", _("Must meet")
+    MEET = "meet", _("Meet")
+    NO_THANKS = "no", _("No thanks")
+
+
+class Mark(models.Model):
+    """A company's verdict on a counterpart; recommendations and the scheduler read it."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="marks_given"
+    )
+    target = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="marks_received"
+    )
+    value = models.CharField(_("mark"), max_length=4, choices=MarkValue.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mark")
+        verbose_name_plural = _("marks")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "target"], name="one_mark_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} → {self.target_id}: {self.value}"
