@@ -171,3 +171,5 @@ def test_hall_filters_by_sector_city_and_featured_first(client):
     assert [c["company"].pk for c in cards] == [star.pk, plain.pk]
     cards = client.get("/hall/", {"city": "busan"}).context["cards"]
     assert [c["company"].pk for c in cards] == [plain.pk]
+    halls = {h["sector"].code: h["count"] for h in client.get("/hall/").context["halls"]}
+    assert (halls["machinery"], halls["cosmetics"], halls["food"]) == (2, 1, 0)

@@ -98,6 +98,7 @@ def hall_overview(user: User | None = None) -> list[dict]:
     visible = company_services.visible_companies(user).filter(role=CompanyRole.SELLER)
     counts = dict(
         visible.exclude(booth__is_published=False)
+        .order_by()  # the model's default ordering would split the groups
         .values("sectors")
         .annotate(n=Count("pk", distinct=True))
         .values_list("sectors", "n")

@@ -84,3 +84,18 @@ def local_time(moment: object) -> str:
     from bizweek.timezones import local_label
 
     return local_label(moment, timezone.get_current_timezone_name()) if moment else ""
+
+
+_LEGAL_FORMS = ("(주)", "㈜", "주식회사", "(유)", "유한회사", "株式会社", "有限公司")
+
+
+@register.filter
+def initial(name: str) -> str:
+    """The letter for a logo placeholder: '(주)명신기계' → '명', not '('."""
+    text = str(name or "")
+    for form in _LEGAL_FORMS:
+        text = text.replace(form, "")
+    for char in text:
+        if char.isalnum():
+            return char.upper()
+    return "·"
