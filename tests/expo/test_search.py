@@ -132,3 +132,17 @@ def test_api_and_cli_use_the_same_engine(client, hall, capsys):
 def test_hall_page_highlights_matches(client, hall):
     html = client.get("/hall/", {"q": "굴착기"}).content.decode()
     assert "<mark>굴착기</mark>" in html
+
+
+def test_deleted_company_leaves_the_index(hall):
+    tea_pk = hall["tea"].pk
+    hall["tea"].delete()
+    assert tea_pk not in [pk for pk, _score in search.ranked_ids("녹차")]
+
+
+def test_search_results_page_through_in_rank_order(hall):
+    companies, scores = find_companies(HallQuery(q="굴착기 化妆品", role="all"))
+    everything = list(companies)
+    assert companies.count() == len(everything) == 2
+    assert [c.pk for c in companies[1:2]] == [everything[1].pk]
+    assert scores[everything[0].pk] >= scores[everything[1].pk]

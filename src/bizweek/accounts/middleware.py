@@ -43,7 +43,7 @@ class TimezoneMiddleware:
         if user is not None and user.is_authenticated:
             name = user.timezone
         else:
-            event = current_event()
+            event = current_event(request)
             name = event.timezone if event else None
         try:
             timezone.activate(zoneinfo.ZoneInfo(name or settings.TIME_ZONE))

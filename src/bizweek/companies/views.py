@@ -26,7 +26,7 @@ def _hs_choices() -> list[HSCode]:
 
 
 def register(request: HttpRequest) -> HttpResponse:
-    event = current_event()
+    event = current_event(request)
     closed = event is not None and not event.registration_is_open()
     if request.method == "POST" and not closed:
         form = RegistrationForm(request.POST)

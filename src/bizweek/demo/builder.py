@@ -207,7 +207,10 @@ def database_is_empty() -> bool:
 
 def reset() -> None:
     """Delete what the demo creates (and everything like it): events, companies, non-admin users."""
+    from bizweek.expo.search import clear
+
     with transaction.atomic():
+        clear()
         Product.objects.all().delete()
         User.objects.filter(Q(is_superuser=False) | Q(email__endswith=f"@{DEMO_DOMAIN}")).delete()
         Company.objects.all().delete()

@@ -5,4 +5,4 @@ from . import services
 
 def current_event(request: HttpRequest) -> dict:
     """Every page shows the event's name in its header."""
-    return {"current_event": services.current_event()}
+    return {"current_event": services.current_event(request)}

@@ -20,7 +20,7 @@ def _figures() -> dict[str, int]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    event = services.current_event()
+    event = services.current_event(request)
     now = timezone.now()
     context = {"event": event, "now": now, "figures": _figures()}
     if event is not None:

@@ -189,6 +189,16 @@ def _delete_fts_rows(cursor, ids: list[int]) -> None:  # noqa: ANN001
     cursor.execute(f"DELETE FROM expo_search_fts WHERE rowid IN ({placeholders})", ids)  # noqa: S608
 
 
+def clear() -> None:
+    """Empty the index (before a bulk rebuild such as `bizweek demo --reset`)."""
+    from .models import SearchDocument
+
+    SearchDocument.objects.all().delete()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM expo_search_fts")
+
+
 def remove_companies(ids: Iterable[int]) -> None:
     """Drop companies from the index (SearchDocument rows go with their company)."""
     ids = list(ids)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, When
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,9 +53,46 @@ class HallQuery:
         return cls(**values)
 
 
+class RankedCompanies:
+    """Search results in rank order, fetched one page at a time.
+
+    Quacks like the part of a QuerySet that paginators use (count, all, slicing,
+    select_related, prefetch_related), so pages never need a giant SQL CASE or IN list.
+    """
+
+    def __init__(self, base: QuerySet[Company], ids: list[int]) -> None:
+        self.base = base
+        self.ids = ids
+
+    def all(self) -> RankedCompanies:
+        return self
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self[0 : len(self.ids)])
+
+    def __getitem__(self, item: int | slice):  # noqa: ANN204
+        if isinstance(item, int):
+            return self[item : item + 1][0]
+        wanted = self.ids[item]
+        found = self.base.in_bulk(wanted)
+        return [found[pk] for pk in wanted if pk in found]
+
+    def select_related(self, *fields: str) -> RankedCompanies:
+        return RankedCompanies(self.base.select_related(*fields), self.ids)
+
+    def prefetch_related(self, *lookups: str) -> RankedCompanies:
+        return RankedCompanies(self.base.prefetch_related(*lookups), self.ids)
+
+
 def find_companies(
     query: HallQuery, user: User | None = None
-) -> tuple[QuerySet[Company], dict[int, float]]:
+) -> tuple[QuerySet[Company] | RankedCompanies, dict[int, float]]:
     """Companies matching the query, best first when searching, else in the chosen order.
 
     Returns the queryset and, when searching, each company's score.
@@ -76,15 +113,17 @@ def find_companies(
     if query.q:
         ranked = search.ranked_ids(query.q)
         scores = dict(ranked)
-        ids = [pk for pk, _score in ranked]
-        qs = qs.filter(pk__in=ids)
+        allowed = set(qs.values_list("pk", flat=True))
+        ids = [pk for pk, _score in ranked if pk in allowed]
         if not query.sort:
-            order = Case(
-                *[When(pk=pk, then=position) for position, pk in enumerate(ids[:2000])],
-                default=len(ids),
-                output_field=IntegerField(),
+            featured = set(
+                Booth.objects.filter(featured=True, company_id__in=ids).values_list(
+                    "company_id", flat=True
+                )
             )
-            return qs.annotate(rank=order).order_by(FEATURED_FIRST, "rank"), scores
+            ids.sort(key=lambda pk: pk not in featured)  # stable: rank order within each part
+            return RankedCompanies(Company.objects.all(), ids), scores
+        qs = qs.filter(pk__in=ids)
     sort = query.sort if query.sort in SORTS else "featured"
     if sort == "products":
         qs = qs.annotate(product_count=Count("products", filter=Q(products__is_published=True)))

@@ -105,6 +105,11 @@ class MeetingRequest(models.Model):
         _("interpretation"), max_length=20, blank=True, help_text=_("e.g. ko-zh, ko-en")
     )
     decline_reason = models.TextField(_("reason"), blank=True)
+    organizer_schedules = models.BooleanField(
+        _("the organizer picks the time"),
+        default=False,
+        help_text=_("Accepted without a time; the organizer's scheduler places the meeting."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -302,6 +302,31 @@ def accept(request: MeetingRequest, starts_at: datetime, *, by: User):  # noqa: 
     return meeting
 
 
+def accept_unscheduled(request: MeetingRequest, *, by: User) -> MeetingRequest:
+    """Accept the meeting but leave its time to the organizer's scheduler."""
+    _pending_for(request, by)
+    _check_open(request.event)
+    proposer = Company.objects.get(pk=request.other(request.awaiting_id))
+    updated = MeetingRequest.objects.filter(pk=request.pk, state=RequestState.PENDING).update(
+        state=RequestState.ACCEPTED,
+        awaiting=None,
+        organizer_schedules=True,
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise ValidationError(_("This request was answered in the meantime."))
+    request.refresh_from_db()
+    notify_company(proposer, "request_accepted", request=request)
+    return request
+
+
+def unplaced_requests(event: Event) -> QuerySet[MeetingRequest]:
+    """Accepted requests still waiting for the organizer's schedule."""
+    return MeetingRequest.objects.filter(
+        event=event, state=RequestState.ACCEPTED, organizer_schedules=True, meeting__isnull=True
+    ).select_related("from_company", "to_company")
+
+
 def _seller(request: MeetingRequest) -> Company:
     return request.from_company if request.from_company.is_seller else request.to_company
 

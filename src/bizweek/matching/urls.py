@@ -11,6 +11,11 @@ urlpatterns = [
     path("matching/requests/<int:pk>/", views.request_detail, name="request"),
     path("matching/requests/<int:pk>/accept/", views.accept, name="accept"),
     path("matching/requests/<int:pk>/propose/", views.propose, name="propose"),
+    path(
+        "matching/requests/<int:pk>/accept-unscheduled/",
+        views.accept_unscheduled,
+        name="accept_unscheduled",
+    ),
     path("matching/requests/<int:pk>/decline/", views.decline, name="decline"),
     path("matching/requests/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("matching/availability/", views.availability, name="availability"),

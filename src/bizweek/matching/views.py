@@ -26,8 +26,8 @@ from . import services
 from .models import MeetingDay, MeetingRequest, RequestState
 
 
-def _event_or_404() -> Event:
-    event = current_event()
+def _event_or_404(request: HttpRequest | None = None) -> Event:
+    event = current_event(request)
     if event is None:
         raise PermissionDenied(_("No event is set up yet."))
     return event
@@ -85,7 +85,7 @@ def _require_company(request: HttpRequest) -> Company:
 
 @login_required
 def new_request(request: HttpRequest, company_pk: int) -> HttpResponse:
-    event = _event_or_404()
+    event = _event_or_404(request)
     me = _require_company(request)
     other = get_object_or_404(Company, pk=company_pk)
     if not request.user.has_perm("companies.view_company", other):
@@ -213,6 +213,17 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def accept_unscheduled(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(item: MeetingRequest) -> MeetingRequest:
+        result = services.accept_unscheduled(item, by=request.user)
+        messages.success(request, _("Accepted. The organizer will schedule the meeting."))
+        return result
+
+    return _act(request, pk, action)
+
+
+@login_required
+@require_POST
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
     def action(item: MeetingRequest) -> MeetingRequest:
         result = services.propose(
@@ -249,7 +260,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def availability(request: HttpRequest) -> HttpResponse:
     """Tick the slots you can meet in, shown on your own clock."""
-    event = _event_or_404()
+    event = _event_or_404(request)
     company = request.user.company
     owner = {"company": company} if company is not None else {"user": request.user}
     if company is None and request.user.role != "interpreter":
@@ -299,7 +310,7 @@ MeetingDayFormSet = inlineformset_factory(
 def organizer_settings(request: HttpRequest) -> HttpResponse:
     if not request.user.is_organizer:
         raise PermissionDenied(_("Only organizers can see this page."))
-    event = _event_or_404()
+    event = _event_or_404(request)
     form = EventMatchingForm(request.POST or None, instance=event)
     days = MeetingDayFormSet(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid() and days.is_valid():
