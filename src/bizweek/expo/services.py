@@ -73,10 +73,10 @@ class RankedCompanies:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __iter__(self):  # noqa: ANN204
+    def __iter__(self):
         return iter(self[0 : len(self.ids)])
 
-    def __getitem__(self, item: int | slice):  # noqa: ANN204
+    def __getitem__(self, item: int | slice):
         if isinstance(item, int):
             return self[item : item + 1][0]
         wanted = self.ids[item]
