@@ -230,3 +230,20 @@ def test_slot_grid_stays_on_the_hour_across_a_dst_change_in_the_event_zone():
     assert slots[0] == datetime(2027, 3, 14, 8, 0, tzinfo=UTC)
     assert all(b - a == timedelta(minutes=30) for a, b in pairwise(slots))
     assert local
+
+
+def test_marks_are_set_changed_cleared_and_only_across_the_fair(client, exhibitor, buyer, seller):
+    from bizweek.matching.models import Mark
+
+    client.force_login(buyer)
+    url = f"/matching/marks/{seller.pk}/"
+    client.post(url, {"value": "must", "next": f"/booths/{seller.pk}/"})
+    assert Mark.objects.get(company=buyer.company, target=seller).value == "must"
+    assert 'class="mark-button on"' in client.get(f"/booths/{seller.pk}/").content.decode()
+    client.post(url, {"value": "no"})
+    assert Mark.objects.get(company=buyer.company, target=seller).value == "no"
+    client.post(url, {"value": ""})
+    assert not Mark.objects.exists()
+    other_seller = factories.make_company(name_ko="같은편")
+    with pytest.raises(ValidationError):
+        services.set_mark(other_seller, "must", by=exhibitor)  # seller marking a seller

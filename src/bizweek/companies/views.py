@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bizweek.events.services import current_event
+from bizweek.matching.services import mark_of
 
 from . import services
 from .forms import CompanyForm, ImportForm, MemberForm, RegistrationForm, RejectForm
@@ -88,6 +89,9 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "company": company,
             "can_edit": request.user.has_perm("companies.change_company", company),
             "can_see_contacts": request.user.is_authenticated,
+            "current_mark": mark_of(request.user.company, company)
+            if request.user.is_authenticated
+            else "",
             "can_request": company.is_approved
             and request.user.is_authenticated
             and request.user.company is not None

@@ -119,10 +119,21 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
             "share_url": share_url,
             "og_image": _og_image(request, booth_obj, products),
             "can_request": _can_request(request, company),
+            "current_mark": _mark(request, company),
             "members": company.members.filter(is_active=True)
             if request.user.is_authenticated
             else [],
         },
+    )
+
+
+def _mark(request: HttpRequest, company: Company) -> str:
+    from bizweek.matching.services import mark_of
+
+    return (
+        mark_of(getattr(request.user, "company", None), company)
+        if _can_request(request, company)
+        else ""
     )
 
 

@@ -25,7 +25,15 @@ from bizweek.meetings import services as meeting_services
 from bizweek.meetings.models import Booking, company_key, user_key
 from bizweek.notifications.services import notify_company
 
-from .models import Availability, MeetingDay, MeetingRequest, ProposedSlot, RequestState
+from .models import (
+    Availability,
+    Mark,
+    MarkValue,
+    MeetingDay,
+    MeetingRequest,
+    ProposedSlot,
+    RequestState,
+)
 
 # Without windows of its own, a company is taken to meet during its local working hours.
 DEFAULT_HOURS = (time(9, 0), time(18, 0))
@@ -422,3 +430,30 @@ def visible_request(user: User, pk: int) -> MeetingRequest:
 
 def meeting_days(event: Event) -> QuerySet[MeetingDay]:
     return event.meeting_days.all()
+
+
+def set_mark(target: Company, value: str, *, by: User) -> Mark | None:
+    """Must meet / Meet / No thanks for a counterpart; an empty value clears the mark."""
+    me = by.company
+    if me is None:
+        raise PermissionDenied(_("Sign in with your company's account to mark companies."))
+    if target.pk == me.pk or target.role == me.role:
+        raise ValidationError(_("Marks are for companies on the other side of the fair."))
+    if not value:
+        Mark.objects.filter(company=me, target=target).delete()
+        return None
+    if value not in MarkValue.values:
+        raise ValidationError(_("Unknown mark."))
+    mark, _created = Mark.objects.update_or_create(
+        company=me, target=target, defaults={"value": value, "created_by": by}
+    )
+    return mark
+
+
+def mark_of(company: Company | None, target: Company) -> str:
+    if company is None:
+        return ""
+    return (
+        Mark.objects.filter(company=company, target=target).values_list("value", flat=True).first()
+        or ""
+    )

@@ -20,4 +20,5 @@ urlpatterns = [
     path("matching/requests/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("matching/availability/", views.availability, name="availability"),
     path("organizer/matching/", views.organizer_settings, name="settings"),
+    path("matching/marks/<int:company_pk>/", views.mark, name="mark"),
 ]

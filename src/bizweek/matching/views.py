@@ -14,6 +14,7 @@ from django.forms import inlineformset_factory
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -319,3 +320,20 @@ def organizer_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("The matching settings were saved."))
         return redirect("matching:settings")
     return render(request, "matching/settings.html", {"form": form, "days": days, "event": event})
+
+
+@login_required
+@require_POST
+def mark(request: HttpRequest, company_pk: int) -> HttpResponse:
+    target = get_object_or_404(Company, pk=company_pk)
+    if not request.user.has_perm("companies.view_company", target):
+        raise PermissionDenied
+    try:
+        services.set_mark(target, request.POST.get("value", ""), by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("accounts:dashboard")
