@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from pydantic import field_validator
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from bizweek.companies.models import Company
@@ -52,6 +53,12 @@ class RequestOut(Schema):
         return meeting.pk if meeting else None
 
 
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("give the time with its UTC offset, e.g. 2026-12-01T02:00:00Z")
+    return value
+
+
 class RequestIn(Schema):
     to_company: int
     slots: list[datetime] = Field(min_length=1, max_length=services.MAX_PROPOSED_SLOTS)
@@ -59,9 +66,19 @@ class RequestIn(Schema):
     needs_interpreter: bool = False
     languages: str = Field("", max_length=20)
 
+    @field_validator("slots")
+    @classmethod
+    def slots_have_offsets(cls, value: list[datetime]) -> list[datetime]:
+        return [_aware(moment) for moment in value]
+
 
 class AcceptIn(Schema):
     starts_at: datetime
+
+    @field_validator("starts_at")
+    @classmethod
+    def has_offset(cls, value: datetime) -> datetime:
+        return _aware(value)
 
 
 class DeclineIn(Schema):

@@ -366,12 +366,20 @@ def propose(request: MeetingRequest, slots: Iterable[datetime], *, by: User) -> 
 def decline(request: MeetingRequest, *, by: User, reason: str = "") -> MeetingRequest:
     _pending_for(request, by)
     other = Company.objects.get(pk=request.other(request.awaiting_id))
-    request.state = RequestState.DECLINED
-    request.decline_reason = reason.strip()[:1000]
-    request.awaiting = None
-    request.save(update_fields=["state", "decline_reason", "awaiting", "updated_at"])
+    _close(request, RequestState.DECLINED, decline_reason=reason.strip()[:1000])
     notify_company(other, "request_declined", request=request)
     return request
+
+
+def _close(request: MeetingRequest, state: str, **fields: object) -> None:
+    """End a pending request, unless another answer (an accept) got there first."""
+    now = timezone.now()
+    updated = MeetingRequest.objects.filter(pk=request.pk, state=RequestState.PENDING).update(
+        state=state, awaiting=None, updated_at=now, **fields
+    )
+    if not updated:
+        raise ValidationError(_("This request was answered in the meantime."))
+    request.refresh_from_db()
 
 
 def cancel(request: MeetingRequest, *, by: User) -> MeetingRequest:
@@ -380,9 +388,7 @@ def cancel(request: MeetingRequest, *, by: User) -> MeetingRequest:
         raise ValidationError(_("Only open requests can be cancelled."))
     if by.company_id != request.from_company_id and not by.is_organizer:
         raise PermissionDenied(_("Only the company that sent the request can cancel it."))
-    request.state = RequestState.CANCELLED
-    request.awaiting = None
-    request.save(update_fields=["state", "awaiting", "updated_at"])
+    _close(request, RequestState.CANCELLED)
     notify_company(request.to_company, "request_cancelled", request=request)
     return request
 

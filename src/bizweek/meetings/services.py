@@ -90,17 +90,24 @@ def cancel(meeting: Meeting, *, by: User) -> Meeting:
 
 
 def interpreters_free_at(meeting: Meeting) -> QuerySet[User]:
-    """Interpreters whose availability covers the meeting and who have no meeting then."""
+    """Interpreters whose availability covers the meeting and who have no other meeting then
+    (this meeting's own interpreter counts as free for it)."""
     from bizweek.matching.services import available_slots
 
     candidates = User.objects.filter(role=Role.INTERPRETER, is_active=True)
     if meeting.languages:
         candidates = candidates.filter(languages__icontains=meeting.languages)
+    busy = set(
+        Booking.objects.filter(starts_at=meeting.starts_at, participant__startswith="user:")
+        .exclude(meeting=meeting)
+        .values_list("participant", flat=True)
+    )
     free = [
         user.pk
         for user in candidates
-        if meeting.starts_at
-        in set(available_slots(meeting.event, user=user, now=meeting.starts_at))
+        if user_key(user.pk) not in busy
+        and meeting.starts_at
+        in available_slots(meeting.event, user=user, now=meeting.starts_at, include_booked=True)
     ]
     return User.objects.filter(pk__in=free).order_by("display_name")
 
