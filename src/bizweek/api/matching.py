@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from pydantic import field_validator
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import field_validator
 
 from bizweek.companies.models import Company
 from bizweek.events.services import current_event
