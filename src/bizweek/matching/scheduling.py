@@ -1,0 +1,267 @@
+"""The organizer's auto-scheduler: from accepted-but-unplaced requests and mutual "Must meet"
+pairs to a draft schedule for one meeting day, reviewed, then published.
+
+The solver itself is `schedule.py` (CP-SAT, shared with `bizweek solve-b2b` and the benchmark);
+this module translates the database into its instance and back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bizweek.accounts.models import Role, User
+from bizweek.companies.models import Company, CompanyRole
+from bizweek.events.models import Event
+from bizweek.meetings import services as meeting_services
+from bizweek.meetings.models import Meeting
+from bizweek.notifications.services import notify_company
+
+from . import services
+from .models import (
+    DraftMeeting,
+    Mark,
+    MarkValue,
+    MeetingDay,
+    MeetingRequest,
+    RequestState,
+    RunStatus,
+    ScheduleRun,
+)
+from .schedule import B2BInstance, solve
+
+ANY_SESSION = 3
+
+
+@dataclass
+class Pair:
+    seller: Company
+    buyer: Company
+    request: MeetingRequest | None = None
+    needs_interpreter: bool = False
+    languages: str = ""
+
+
+def _require_organizer(user: User) -> None:
+    if not user.is_organizer:
+        raise PermissionDenied(_("Only organizers run the scheduler."))
+
+
+def candidate_pairs(event: Event) -> list[Pair]:
+    """Accepted requests waiting for a time, then mutual "Must meet" pairs not yet in touch."""
+    pairs = []
+    for request in services.unplaced_requests(event):
+        seller, buyer = (
+            (request.from_company, request.to_company)
+            if request.from_company.role == CompanyRole.SELLER
+            else (request.to_company, request.from_company)
+        )
+        pairs.append(Pair(seller, buyer, request, request.needs_interpreter, request.languages))
+    mutual = Mark.objects.filter(
+        value=MarkValue.MUST_MEET,
+        company__role=CompanyRole.SELLER,
+        company__status="approved",
+        target__status="approved",
+    ).filter(
+        Exists(
+            Mark.objects.filter(
+                company=OuterRef("target"), target=OuterRef("company"), value=MarkValue.MUST_MEET
+            )
+        )
+    )
+    in_touch = MeetingRequest.objects.filter(
+        Q(from_company=OuterRef("company"), to_company=OuterRef("target"))
+        | Q(from_company=OuterRef("target"), to_company=OuterRef("company")),
+        state__in=[RequestState.PENDING, RequestState.ACCEPTED],
+    )
+    met = Meeting.objects.filter(
+        seller=OuterRef("company"), buyer=OuterRef("target"), state="scheduled"
+    )
+    for mark in (
+        mutual.exclude(Exists(in_touch)).exclude(Exists(met)).select_related("company", "target")
+    ):
+        pairs.append(Pair(mark.company, mark.target))
+    return pairs
+
+
+def _day_slots(event: Event, day: MeetingDay, now: datetime) -> list[datetime]:
+    start = datetime.combine(day.date, day.starts, _zone(event)).astimezone(UTC)
+    end = datetime.combine(day.date, day.ends, _zone(event)).astimezone(UTC)
+    return [s for s in services.slot_starts(event) if start <= s < end and s > now]
+
+
+def _zone(event: Event):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(event.timezone)
+
+
+def build_instance(
+    event: Event, day: MeetingDay, pairs: list[Pair], tables: int, now: datetime | None = None
+) -> tuple[B2BInstance, list[datetime], list[Company]]:
+    """The solver's view: participants 1..n, slots 1..S of the day, forbidden = unavailable or
+    already booked, plus the interpreters' per-slot capacity for meetings that need one."""
+    now = now or timezone.now()
+    slots = _day_slots(event, day, now)
+    companies: dict[int, Company] = {}
+    for pair in pairs:
+        companies.setdefault(pair.seller.pk, pair.seller)
+        companies.setdefault(pair.buyer.pk, pair.buyer)
+    order = list(companies.values())
+    index = {company.pk: number for number, company in enumerate(order, start=1)}
+    forbidden: dict[int, set[int]] = {}
+    for company in order:
+        free = set(services.available_slots(event, company=company, now=now))
+        forbidden[index[company.pk]] = {n for n, s in enumerate(slots, start=1) if s not in free}
+    meetings = [(index[p.seller.pk], index[p.buyer.pk], ANY_SESSION) for p in pairs]
+    instance = B2BInstance(
+        n_business=len(order),
+        meetings=meetings,
+        n_tables=tables,
+        n_slots=len(slots),
+        n_morning=len(slots),
+        forbidden=forbidden,
+        max_breaks=len(slots),  # fairness is enforced below by comparing with the fair solve
+        name=f"{event.slug} {day.date}",
+    )
+    needing = [i for i, p in enumerate(pairs) if p.needs_interpreter]
+    if needing:
+        free_sets = [
+            set(services.available_slots(event, user=person, now=now))
+            for person in User.objects.filter(role=Role.INTERPRETER, is_active=True)
+        ]
+        capacity = {n: sum(s in free for free in free_sets) for n, s in enumerate(slots, start=1)}
+        instance.capacity_groups = [(needing, capacity)]
+    return instance, slots, order
+
+
+def run(
+    event: Event, day: MeetingDay, *, by: User, tables: int = 20, time_limit: float = 30
+) -> ScheduleRun:
+    """Solve one day and keep the result as a draft for the organizer to review."""
+    _require_organizer(by)
+    if tables < 1:
+        raise ValidationError(_("At least one meeting at a time is needed."))
+    pairs = candidate_pairs(event)
+    if not pairs:
+        raise ValidationError(
+            _("Nothing to schedule: no accepted requests or mutual “Must meet” pairs.")
+        )
+    instance, slots, _order = build_instance(event, day, pairs, tables)
+    if not slots:
+        raise ValidationError(_("That day has no meeting slots left."))
+    # Fair first (at most 2 breaks each); if fairness would leave meetings out, keep the
+    # schedule that places more.
+    fair = dataclasses.replace(instance, max_breaks=2)
+    solution = solve(fair, time_limit=time_limit / 2, allow_unplaced=True)
+    relaxed = solve(instance, time_limit=time_limit / 2, allow_unplaced=True)
+    if relaxed.placed > solution.placed:
+        solution = relaxed
+    with transaction.atomic():
+        schedule_run = ScheduleRun.objects.create(
+            event=event,
+            day=day,
+            created_by=by,
+            tables=tables,
+            time_limit=time_limit,
+            seconds=solution.seconds,
+            breaks=solution.breaks,
+            optimal=solution.optimal,
+            solver_status=solution.status,
+        )
+        DraftMeeting.objects.bulk_create(
+            [
+                DraftMeeting(
+                    run=schedule_run,
+                    seller=pair.seller,
+                    buyer=pair.buyer,
+                    request=pair.request,
+                    starts_at=slots[slot - 1] if slot else None,
+                    reason="" if slot else _reason_text(solution.unplaced_reasons.get(i, "")),
+                    needs_interpreter=pair.needs_interpreter,
+                    languages=pair.languages,
+                )
+                for i, (pair, slot) in enumerate(zip(pairs, solution.slots, strict=True))
+            ]
+        )
+    return schedule_run
+
+
+def _reason_text(reason: str) -> str:
+    return reason or _("No slot left that is free for both companies within the room capacity.")
+
+
+@transaction.atomic
+def publish(schedule_run: ScheduleRun, *, by: User) -> tuple[int, list[str]]:
+    """Book every placed draft meeting and tell everyone; report those that no longer fit."""
+    _require_organizer(by)
+    if schedule_run.status != RunStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be published."))
+    booked, problems = 0, []
+    for draft in schedule_run.drafts.filter(starts_at__isnull=False).select_related(
+        "seller", "buyer", "request"
+    ):
+        try:
+            meeting = meeting_services.book(
+                schedule_run.event,
+                seller=draft.seller,
+                buyer=draft.buyer,
+                starts_at=draft.starts_at,
+                request=draft.request,
+                needs_interpreter=draft.needs_interpreter,
+                languages=draft.languages,
+            )
+        except ValidationError as error:
+            problems.append(f"{draft.seller} × {draft.buyer}: {' '.join(error.messages)}")
+            continue
+        draft.published_meeting = meeting
+        draft.save(update_fields=["published_meeting"])
+        if draft.request is None:
+            request = MeetingRequest.objects.create(
+                event=schedule_run.event,
+                from_company=draft.buyer,
+                to_company=draft.seller,
+                state=RequestState.ACCEPTED,
+                organizer_schedules=True,
+                created_by=by,
+                message=_("Scheduled by the organizer (both marked “Must meet”)."),
+            )
+            Meeting.objects.filter(pk=meeting.pk).update(request=request)
+        booked += 1
+        for company in (draft.seller, draft.buyer):
+            notify_company(company, "request_accepted", meeting=meeting)
+    schedule_run.status = RunStatus.PUBLISHED
+    schedule_run.published_at = timezone.now()
+    schedule_run.save(update_fields=["status", "published_at"])
+    return booked, problems
+
+
+def discard(schedule_run: ScheduleRun, *, by: User) -> None:
+    _require_organizer(by)
+    if schedule_run.status == RunStatus.DRAFT:
+        schedule_run.status = RunStatus.DISCARDED
+        schedule_run.save(update_fields=["status"])
+
+
+def participant_breaks(schedule_run: ScheduleRun) -> dict[int, int]:
+    """Idle gaps between each company's meetings in the draft (what the solver minimised)."""
+    step = timedelta(minutes=schedule_run.event.slot_minutes)
+    times: dict[int, list[datetime]] = {}
+    for draft in schedule_run.drafts.filter(starts_at__isnull=False):
+        for company_id in (draft.seller_id, draft.buyer_id):
+            times.setdefault(company_id, []).append(draft.starts_at)
+    breaks = {}
+    for company_id, moments in times.items():
+        moments.sort()
+        breaks[company_id] = sum(
+            1 for a, b in pairwise(moments) if b - a > step
+        )
+    return breaks
