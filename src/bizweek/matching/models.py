@@ -192,3 +192,60 @@ class Mark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} → {self.target_id}: {self.value}"
+
+
+class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class ScheduleRun(models.Model):
+    """One run of the auto-scheduler over a meeting day: a draft until the organizer publishes."""
+
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, related_name="schedule_runs"
+    )
+    day = models.ForeignKey(MeetingDay, on_delete=models.CASCADE, related_name="schedule_runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.DRAFT)
+    tables = models.PositiveIntegerField(_("meetings at once (rooms)"))
+    time_limit = models.FloatField(_("time limit (seconds)"), default=30)
+    seconds = models.FloatField(default=0)
+    breaks = models.PositiveIntegerField(default=0)
+    optimal = models.BooleanField(default=False)
+    solver_status = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("scheduler run")
+        verbose_name_plural = _("scheduler runs")
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.status})"
+
+
+class DraftMeeting(models.Model):
+    run = models.ForeignKey(ScheduleRun, on_delete=models.CASCADE, related_name="drafts")
+    seller = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(
+        MeetingRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    needs_interpreter = models.BooleanField(default=False)
+    languages = models.CharField(max_length=20, blank=True)
+    published_meeting = models.ForeignKey(
+        "meetings.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} × {self.buyer_id} @ {self.starts_at}"

@@ -76,6 +76,7 @@ PROFILE_STRINGS = 40  # most frequent product texts per heading profile
 TEXT_REASON_MIN = 0.35
 BLOCK_ROWS = 512
 _MODEL_NUMBER = re.compile(r"\S*\d\S*")
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 # --- text similarity backends ----------------------------------------------------------------
@@ -113,22 +114,53 @@ class TfidfBackend:
         self._columns: tuple[bytes, sparse.csr_matrix] | None = None
 
     def fit(self, texts: Sequence[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        """Same matrix as `TfidfVectorizer.fit_transform(texts)`, computed word by word.
 
-        vectorizer = TfidfVectorizer(**self.options)
+        `char_wb` n-grams never cross whitespace, so a document's n-gram counts are the sum of
+        its words' counts. Company texts repeat the same HS names, sector names and catalogue
+        sentences thousands of times; analysing each distinct word once makes the fit several
+        times faster than running the vectorizer over whole documents.
+        """
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+        words: dict[str, int] = {}
+        indptr, indices, counts = [0], [], []
+        for text in texts:
+            for word, count in Counter(text.split()).items():
+                indices.append(words.setdefault(word, len(words)))
+                counts.append(count)
+            indptr.append(len(indices))
+        docs_words = sparse.csr_matrix(
+            (np.asarray(counts, dtype=np.float32), indices, indptr),
+            shape=(len(texts), max(len(words), 1)),
+        )
+        options = {k: v for k, v in self.options.items() if k not in ("min_df", "max_df")}
+        options.pop("sublinear_tf", None)
+        counter = CountVectorizer(**options)
         try:
-            self.matrix = vectorizer.fit_transform(texts).tocsr()
-        except ValueError:  # too few documents for min_df/max_df: keep every n-gram
-            options = self.options | {"min_df": 1, "max_df": 1.0}
-            self.matrix = TfidfVectorizer(**options).fit_transform(texts).tocsr()
-        self._columns = None  # the vectorizer (and its pruned-term list) is not kept
+            word_grams = counter.fit_transform(list(words) or [" "]).astype(np.float32)
+        except ValueError:  # no n-gram at all (empty texts)
+            word_grams = sparse.csr_matrix((max(len(words), 1), 1), dtype=np.float32)
+        doc_grams = (docs_words @ word_grams).tocsc()
+        df = np.diff(doc_grams.indptr)
+        n_docs = max(len(texts), 1)
+        min_df, max_df = self.options.get("min_df", 1), self.options.get("max_df", 1.0)
+        low = min_df * n_docs if isinstance(min_df, float) else min_df
+        high = max_df * n_docs if isinstance(max_df, float) else max_df
+        keep = (df >= low) & (df <= high)
+        if not keep.any():  # too few documents to prune: keep every n-gram
+            keep[:] = True
+        doc_grams = doc_grams[:, np.flatnonzero(keep)].tocsr()
+        transformer = TfidfTransformer(sublinear_tf=self.options.get("sublinear_tf", False))
+        self.matrix = transformer.fit_transform(doc_grams).astype(np.float32).tocsr()
+        self._columns = None
 
     def similarity(self, i_rows: np.ndarray, j_rows: np.ndarray) -> np.ndarray:
         if self.matrix is None:
             raise RuntimeError("fit() first")
         key = np.asarray(j_rows).tobytes()
         if self._columns is None or self._columns[0] != key:  # the candidates repeat per block
-            self._columns = (key, self.matrix[j_rows].T.tocsc())
+            self._columns = (key, self.matrix[j_rows].T.tocsr())
         return (self.matrix[i_rows] @ self._columns[1]).toarray()
 
 
@@ -223,13 +255,21 @@ def _names(row: dict[str, Any], field: str) -> list[str]:
     return [row.get(f"{field}_{suffix}") or "" for suffix in LANG_SUFFIXES]
 
 
-def _text(parts: Iterable[str]) -> str:
-    """Normalised, de-duplicated text (a zh-hant copy of a zh-hans text adds nothing)."""
+def _clean(value: str, cache: dict[str, str]) -> str:
+    """Normalised text (see expo.search.normalise) with punctuation turned into spaces."""
+    hit = cache.get(value)
+    if hit is None:
+        text = strip_tags(value) if "<" in value else value
+        hit = cache[value] = " ".join(_NON_WORD.sub(" ", normalise(text)).split())
+    return hit
+
+
+def _text(parts: Iterable[str], cache: dict[str, str]) -> str:
+    """Clean, de-duplicated text (a zh-hant copy of a zh-hans text adds nothing)."""
     seen: dict[str, None] = {}
     for part in parts:
-        part = normalise(strip_tags(part)).strip() if part else ""
-        if part:
-            seen.setdefault(part)
+        if part and (cleaned := _clean(part, cache)):
+            seen.setdefault(cleaned)
     return " \n ".join(seen)
 
 
@@ -318,7 +358,9 @@ class RecommendationIndex:
         self.row_of = {int(pk): row for row, pk in enumerate(self.ids)}
         self.seller_rows = np.flatnonzero(self.is_seller)
         self.buyer_rows = np.flatnonzero(~self.is_seller)
-        self.sector_count = np.asarray(self.sectors.sum(axis=1)).ravel()
+        self.sector_count = np.asarray(self.sectors.sum(axis=1), dtype=np.float32).ravel()
+        self.hs6, self.hs4, self.hs2 = self.hs[6], self.hs[4], self.hs[2]
+        self._transposed: dict[str, tuple[bytes, sparse.csr_matrix]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -330,17 +372,21 @@ class RecommendationIndex:
     def text_scores(self, v: np.ndarray, c: np.ndarray) -> np.ndarray:
         raw = self.backend.similarity(v, c).astype(np.float32, copy=False)
         span = max(self.text_high - self.text_low, 1e-6)
-        return np.clip((raw - self.text_low) / span, 0.0, 1.0)
+        raw -= self.text_low
+        raw /= span
+        return np.clip(raw, 0.0, 1.0, out=raw)
 
-    def _overlap(
-        self, matrix: sparse.csr_matrix, weights: np.ndarray, v: np.ndarray, c: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Shared weight, and the share of each side's own weight that the other covers."""
-        shared = (matrix[v] @ matrix[c].T).toarray().astype(np.float32, copy=False)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            of_v = np.nan_to_num(shared / weights[v][:, None])
-            of_c = np.nan_to_num(shared / weights[c][None, :])
-        return shared, np.minimum(of_v, 1.0), np.minimum(of_c, 1.0)
+    def _columns(self, name: str, c: np.ndarray) -> sparse.csr_matrix:
+        """`matrix[c].T` as CSR, kept while the same candidates come back block after block."""
+        key = c.tobytes()
+        hit = self._transposed.get(name)
+        if hit is None or hit[0] != key:
+            hit = self._transposed[name] = (key, getattr(self, name)[c].T.tocsr())
+        return hit[1]
+
+    def _product(self, left: str, right: str, v: np.ndarray, c: np.ndarray) -> np.ndarray:
+        product = getattr(self, left)[v] @ self._columns(right, c)
+        return product.toarray().astype(np.float32, copy=False)
 
     def pair_scores(self, v: np.ndarray, c: np.ndarray) -> PairScores:
         """Vectorised scores of viewers `v` against candidates `c` (rows of the index)."""
@@ -348,34 +394,44 @@ class RecommendationIndex:
         hs_f = np.zeros(shape, np.float32)
         hs_b = np.zeros(shape, np.float32)
         for level, base in LEVEL_BASE.items():
-            shared, of_v, of_c = self._overlap(self.hs[level], self.hs_weight[level], v, c)
+            name = f"hs{level}"
+            shared = self._product(name, name, v, c)
             hit = shared > 0
+            weight = self.hs_weight[level]
+            of_v = np.minimum(shared / np.maximum(weight[v], 1e-9)[:, None], 1.0)
+            of_c = np.minimum(shared / np.maximum(weight[c], 1e-9)[None, :], 1.0)
             np.maximum(hs_f, np.where(hit, base * (0.5 + 0.5 * of_v), 0.0), out=hs_f)
             np.maximum(hs_b, np.where(hit, base * (0.5 + 0.5 * of_c), 0.0), out=hs_b)
         guessed = self.inferred[v][:, None] | self.inferred[c][None, :]
-        discount = np.where(guessed, INFERRED_DISCOUNT, 1.0).astype(np.float32)
+        discount = np.where(guessed, np.float32(INFERRED_DISCOUNT), np.float32(1.0))
         hs_f *= discount
         hs_b *= discount
         has_hs = (self.hs_weight[2][v] > 0)[:, None] & (self.hs_weight[2][c] > 0)[None, :]
 
-        shared, of_v, of_c = self._overlap(self.sectors, self.sector_count, v, c)
-        sector_f = np.where(shared > 0, 0.5 + 0.5 * of_v, 0.0).astype(np.float32)
-        sector_b = np.where(shared > 0, 0.5 + 0.5 * of_c, 0.0).astype(np.float32)
-        has_sector = (self.sector_count[v] > 0)[:, None] & (self.sector_count[c] > 0)[None, :]
+        shared = self._product("sectors", "sectors", v, c)
+        count = self.sector_count
+        hit = shared > 0
+        of_v = shared / np.maximum(count[v], 1)[:, None]
+        of_c = shared / np.maximum(count[c], 1)[None, :]
+        sector_f = np.where(hit, 0.5 + 0.5 * of_v, 0.0).astype(np.float32, copy=False)
+        sector_b = np.where(hit, 0.5 + 0.5 * of_c, 0.0).astype(np.float32, copy=False)
+        has_sector = (count[v] > 0)[:, None] & (count[c] > 0)[None, :]
 
-        fits = (self.exports[v] @ self.places[c].T) + (self.places[v] @ self.exports[c].T)
-        market = (fits.toarray() > 0).astype(np.float32)
+        fits = self._product("exports", "places", v, c) + self._product("places", "exports", v, c)
         has_market = self.has_markets[v][:, None] | self.has_markets[c][None, :]
+        market = ((fits > 0) & has_market).astype(np.float32)
 
         text = self.text_scores(v, c)
         w = WEIGHTS
-        common = w["text"] * text + w["market"] * market * has_market
-        total = w["text"] + w["hs"] * has_hs + w["sector"] * has_sector
-        total = total + w["market"] * has_market
-        forward = (common + w["hs"] * hs_f * has_hs + w["sector"] * sector_f * has_sector) / total
-        backward = (common + w["hs"] * hs_b * has_hs + w["sector"] * sector_b * has_sector) / total
-        with np.errstate(divide="ignore", invalid="ignore"):
-            score = np.nan_to_num(2 * forward * backward / (forward + backward))
+        common = w["text"] * text + w["market"] * market
+        total = w["text"] + w["hs"] * has_hs + w["sector"] * has_sector + w["market"] * has_market
+        hs_f *= has_hs
+        hs_b *= has_hs
+        sector_f *= has_sector
+        sector_b *= has_sector
+        forward = (common + w["hs"] * hs_f + w["sector"] * sector_f) / total
+        backward = (common + w["hs"] * hs_b + w["sector"] * sector_b) / total
+        score = 2 * forward * backward / (forward + backward + 1e-12)
         return PairScores(
             score=score.astype(np.float32, copy=False),
             forward=forward,
@@ -383,12 +439,12 @@ class RecommendationIndex:
             text=text,
             hs_forward=hs_f,
             sector_forward=sector_f,
-            market=market * has_market,
+            market=market,
         )
 
 
 def _heading_profiles(
-    hs_rows: dict[str, dict[str, str]], products: list[tuple]
+    hs_rows: dict[str, dict[str, str]], products: list[tuple], cache: dict[str, str]
 ) -> tuple[list[str], list[str]]:
     """For each HS heading: its names, its subheadings' names and the event's products under it.
 
@@ -401,9 +457,11 @@ def _heading_profiles(
         if hs_code and len(hs_code) >= 4:
             counter = texts.setdefault(hs_code[:4], Counter())
             for value in strings:
-                value = _MODEL_NUMBER.sub(" ", normalise(value or "")).strip()
+                value = (
+                    " ".join(_MODEL_NUMBER.sub(" ", _clean(value, cache)).split()) if value else ""
+                )
                 if value:
-                    counter[" ".join(value.split())] += 1
+                    counter[value] += 1
     headings = sorted({code for code in hs_rows if len(code) == 4} | set(texts))
     children: dict[str, list[str]] = {}
     for code, names in hs_rows.items():
@@ -413,7 +471,7 @@ def _heading_profiles(
     for heading in headings:
         parts = list(hs_rows.get(heading, {}).values()) + children.get(heading, [])
         parts += [text for text, _n in texts.get(heading, Counter()).most_common(PROFILE_STRINGS)]
-        profiles.append(_text(parts))
+        profiles.append(_text(parts, cache))
     return headings, profiles
 
 
@@ -490,7 +548,7 @@ def build_index(backend: TextSimilarityBackend | None = None) -> RecommendationI
                     levels[level][part] = 1.0
         codes.append(levels)
 
-    texts = []
+    texts, cache = [], {}
     for row, company in enumerate(companies):
         taxonomy = [
             name
@@ -507,10 +565,11 @@ def build_index(backend: TextSimilarityBackend | None = None) -> RecommendationI
                     *_names(company, "description"),
                     *product_texts[row],
                     *taxonomy,
-                ]
+                ],
+                cache,
             )
         )
-    headings, profiles = _heading_profiles(hs_rows, products)
+    headings, profiles = _heading_profiles(hs_rows, products, cache)
     backend.fit(texts + profiles)
 
     n = len(companies)

@@ -543,6 +543,9 @@ def solve(
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.perf_counter() - t0))
     solver.parameters.num_workers = max(1, workers)
+    import os
+
+    solver.parameters.log_search_progress = bool(os.environ.get("B2BLOG"))
     status = solver.solve(model)
     name = solver.status_name(status)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

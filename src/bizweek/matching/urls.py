@@ -21,4 +21,6 @@ urlpatterns = [
     path("matching/availability/", views.availability, name="availability"),
     path("organizer/matching/", views.organizer_settings, name="settings"),
     path("matching/marks/<int:company_pk>/", views.mark, name="mark"),
+    path("organizer/schedule/", views.schedule, name="schedule"),
+    path("organizer/schedule/<int:pk>/", views.schedule_run, name="schedule_run"),
 ]

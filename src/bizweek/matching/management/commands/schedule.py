@@ -1,0 +1,68 @@
+"""`bizweek schedule`: the organizer's auto-scheduler from a shell (draft, then --publish)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from bizweek.accounts.models import Role, User
+from bizweek.events.services import current_event
+from bizweek.matching import scheduling
+from bizweek.matching.models import RunStatus, ScheduleRun
+
+
+class Command(BaseCommand):
+    help = "Schedule accepted-but-unplaced requests and mutual Must-meet pairs into one day."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument("--day", help="YYYY-MM-DD (default: the next meeting day).")
+        parser.add_argument("--tables", type=int, default=20, help="Meetings at once.")
+        parser.add_argument("--time-limit", type=float, default=30)
+        parser.add_argument("--publish", type=int, metavar="RUN_ID", help="Publish a draft run.")
+        parser.add_argument("--as", dest="email", help="Organizer account to act as.")
+
+    def handle(self, *args, **options) -> None:
+        event = current_event()
+        if event is None:
+            raise CommandError("No event.")
+        users = User.objects.filter(is_active=True)
+        organizer = (
+            users.filter(email=options["email"]).first()
+            if options["email"]
+            else users.filter(role=Role.ORGANIZER).order_by("pk").first()
+        )
+        if organizer is None or not organizer.is_organizer:
+            raise CommandError("No organizer account to act as (use --as EMAIL).")
+        try:
+            if options["publish"]:
+                run = ScheduleRun.objects.get(pk=options["publish"], status=RunStatus.DRAFT)
+                booked, problems = scheduling.publish(run, by=organizer)
+                self.stdout.write(f"published run {run.pk}: {booked} meetings booked")
+                for problem in problems:
+                    self.stdout.write(f"  not booked: {problem}")
+                return
+            days = event.meeting_days.all()
+            day = (
+                days.filter(date=date.fromisoformat(options["day"])).first()
+                if options["day"]
+                else days.filter(date__gte=date.today()).first()
+            )
+            if day is None:
+                raise CommandError("No such meeting day.")
+            self.stdout.write(f"scheduling {day.date} (time limit {options['time_limit']} s)…")
+            run = scheduling.run(
+                event, day, by=organizer, tables=options["tables"], time_limit=options["time_limit"]
+            )
+        except (ValidationError, ScheduleRun.DoesNotExist, ValueError) as error:
+            raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
+        placed = run.drafts.filter(starts_at__isnull=False).count()
+        unplaced = run.drafts.filter(starts_at__isnull=True)
+        self.stdout.write(
+            f"draft run {run.pk}: {placed} placed, {unplaced.count()} not placed, "
+            f"{run.breaks} breaks, {'optimal' if run.optimal else 'best found'}, {run.seconds:.1f} s"
+        )
+        for draft in unplaced.select_related("seller", "buyer"):
+            self.stdout.write(f"  {draft.seller} × {draft.buyer}: {draft.reason}")
+        self.stdout.write(f"publish with: bizweek schedule --publish {run.pk}")
