@@ -38,6 +38,12 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {"company": user.company}
+    if user.company is not None and user.company.is_approved:
+        from bizweek.matching.recommend import recommend
+
+        items = recommend(user.company, limit=5, language=request.LANGUAGE_CODE)
+        marks = dict(user.company.marks_given.values_list("target_id", "value"))
+        context["recommendations"] = [(item, marks.get(item.company.pk, "")) for item in items]
     if user.is_organizer:
         context["pending_count"] = review_queue().count()
     return render(request, "accounts/dashboard.html", context)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("matching/requests/<int:pk>/decline/", views.decline, name="decline"),
     path("matching/requests/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("matching/availability/", views.availability, name="availability"),
+    path("matching/recommendations/", views.recommendations, name="recommendations"),
     path("organizer/matching/", views.organizer_settings, name="settings"),
     path("matching/marks/<int:company_pk>/", views.mark, name="mark"),
     path("organizer/schedule/", views.schedule, name="schedule"),

@@ -442,3 +442,22 @@ def schedule_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _by_slot(drafts: list) -> list[tuple[datetime, list]]:
     return [(moment, list(group)) for moment, group in groupby(drafts, key=lambda d: d.starts_at)]
+
+
+@login_required
+def recommendations(request: HttpRequest) -> HttpResponse:
+    """Counterparts this company should meet, with the reasons and one-click actions."""
+    from . import recommend
+
+    company = _require_company(request)
+    items = recommend.recommend(company, limit=30, language=request.LANGUAGE_CODE)
+    marks = dict(
+        company.marks_given.filter(target__in=[item.company for item in items]).values_list(
+            "target_id", "value"
+        )
+    )
+    return render(
+        request,
+        "matching/recommendations.html",
+        {"items": [(item, marks.get(item.company.pk, "")) for item in items], "me": company},
+    )
