@@ -237,7 +237,7 @@ def publish(schedule_run: ScheduleRun, *, by: User) -> tuple[int, list[str]]:
             Meeting.objects.filter(pk=meeting.pk).update(request=request)
         booked += 1
         for company in (draft.seller, draft.buyer):
-            notify_company(company, "request_accepted", meeting=meeting)
+            notify_company(company, "meeting_scheduled", meeting=meeting)
     schedule_run.status = RunStatus.PUBLISHED
     schedule_run.published_at = timezone.now()
     schedule_run.save(update_fields=["status", "published_at"])

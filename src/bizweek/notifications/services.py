@@ -23,6 +23,7 @@ KINDS = {
     "interpreter_assigned",
     "reminder_24h",
     "reminder_15m",
+    "meeting_scheduled",
 }
 
 
