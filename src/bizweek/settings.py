@@ -193,6 +193,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 BIZWEEK_MAX_SPREADSHEET_BYTES = int(os.environ.get("BIZWEEK_MAX_SPREADSHEET_BYTES", 20 * 2**20))
 
+# Recommendations: the text-similarity backend, and a local model directory for embeddings.
+BIZWEEK_RECOMMENDER_BACKEND = os.environ.get(
+    "BIZWEEK_RECOMMENDER_BACKEND", "bizweek.matching.recommend.TfidfBackend"
+)
+BIZWEEK_EMBEDDING_MODEL_PATH = os.environ.get("BIZWEEK_EMBEDDING_MODEL_PATH", "")
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

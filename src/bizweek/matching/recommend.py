@@ -14,10 +14,14 @@ only when both sides have a reason to meet. Each direction mixes:
   has said where it sells.
 
 Companies without any HS code (buyers who only describe their wants, or only give a name) get
-HS headings inferred from their text: it is compared with a profile of every heading, the
-heading's names in all languages plus the products filed under it across the event. The
-inferred codes are used like declared ones, slightly discounted, and named as inferred in the
-reasons.
+HS headings inferred from their text. Every heading has a profile: its names in all languages
+plus the products filed under it across the event (a seller who named its product in Chinese
+teaches the profile a word a Chinese buyer will use). The text is cut into phrases at
+punctuation and "and"/和, so "进口米酒、辣椒酱和芝麻油" gives one phrase per wanted good, and each
+phrase votes for its closest profile unless it is closer to boilerplate ("samples and
+quotations welcome", learnt from phrases that companies with unrelated codes all write). When
+no phrase votes, the whole text is compared with the profiles. The inferred codes are used like
+declared ones, slightly discounted, and named as inferred in the reasons.
 
 The user's marks steer the list: "Must meet" and "Meet" by either side lift a pair, "No thanks"
 by either side removes it, as does any pending, accepted or declined meeting request.
@@ -62,21 +66,35 @@ LANG_SUFFIXES = ("ko", "zh_hans", "zh_hant", "en")
 
 # Weights of the parts of a directional score; a part the data cannot judge is left out and
 # the others are renormalised (market fit only counts when the seller listed its markets).
-WEIGHTS = {"hs": 0.5, "text": 0.3, "sector": 0.12, "market": 0.08}
+WEIGHTS = {"hs": 0.6, "text": 0.2, "sector": 0.12, "market": 0.08}
 # A shared subheading is the strongest evidence, a shared chapter a weak one.
 LEVEL_BASE = {6: 1.0, 4: 0.85, 2: 0.35}
+# Within a level, how much the share of one side's codes that the other covers matters.
+COVERAGE_SHARE = 0.7
 INFERRED_DISCOUNT = 0.9  # a guess from text counts a little less than a declared code
 MARK_BOOST = {MarkValue.MUST_MEET: 0.5, MarkValue.MEET: 0.2}  # share of the gap to 1 closed
 BLOCKING_STATES = (RequestState.PENDING, RequestState.ACCEPTED, RequestState.DECLINED)
-MAX_INFERRED = 4
-INFER_RELATIVE = 0.55  # keep headings at least this close to the best one…
-INFER_SIGMAS = 3.0  # …that also stand out from the company's similarity to all headings
+MAX_INFERRED = 6
 INFER_SECTOR_PRIOR = 1.15  # headings in the chapters of the company's own sectors
+SEGMENT_FLOOR = 0.03  # least similarity of a phrase to a heading that counts (TF-IDF cosine)
+SEGMENT_MARGIN = 1.2  # a phrase must be this much closer to a heading than to boilerplate
+MAX_SEGMENTS = 40
+BOILERPLATE_COMPANIES = 3  # a phrase written by at least this many companies…
+BOILERPLATE_PURITY = 0.5  # …with no heading shared by this share of them is boilerplate
+BOILERPLATE_MAX = 2000
+# Fallback on the whole text: headings this close to the best one and standing out.
+INFER_RELATIVE = 0.55
+INFER_SIGMAS = 3.0
 PROFILE_STRINGS = 40  # most frequent product texts per heading profile
 TEXT_REASON_MIN = 0.35
 BLOCK_ROWS = 512
 _MODEL_NUMBER = re.compile(r"\S*\d\S*")
 _NON_WORD = re.compile(r"[\W_]+")
+# Catalogue numbers ("MM-880", "DH35X"): letters and digits mixed, unique to one product.
+_MODEL_CODE = re.compile(
+    r"\b(?=[A-Za-z\d-]{4,}\b)(?=[A-Za-z-]*\d)(?=[\d-]*[A-Za-z])[A-Za-z\d]+(?:-[A-Za-z\d]+)*\b"
+)
+_SEGMENT_SPLIT = re.compile(r"[,、;；。.!?！？()（）\[\]:：/|\n]+|\s+(?:and|or|&)\s+|和|及|与")
 
 
 # --- text similarity backends ----------------------------------------------------------------
@@ -98,10 +116,12 @@ class TfidfBackend:
 
     `char_wb` n-grams stay inside words, so a Latin word, a Korean eojeol and a run of Chinese
     characters each give their own n-grams; n-grams in most documents are dropped, which keeps
-    the similarity products sparse.
+    the similarity products sparse. `keep` (e.g. 400) keeps only each document's strongest
+    n-grams: about six times faster similarities for a small loss of ranking quality.
     """
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, keep: int | None = None, **options: Any) -> None:
+        self.keep = keep
         self.options = {
             "analyzer": "char_wb",
             "ngram_range": (2, 3),
@@ -111,7 +131,7 @@ class TfidfBackend:
             "dtype": np.float32,
         } | options
         self.matrix: sparse.csr_matrix | None = None
-        self._columns: tuple[bytes, sparse.csr_matrix] | None = None
+        self._columns: dict[bytes, sparse.csr_matrix] = {}
 
     def fit(self, texts: Sequence[str]) -> None:
         """Same matrix as `TfidfVectorizer.fit_transform(texts)`, computed word by word.
@@ -152,16 +172,44 @@ class TfidfBackend:
             keep[:] = True
         doc_grams = doc_grams[:, np.flatnonzero(keep)].tocsr()
         transformer = TfidfTransformer(sublinear_tf=self.options.get("sublinear_tf", False))
-        self.matrix = transformer.fit_transform(doc_grams).astype(np.float32).tocsr()
-        self._columns = None
+        matrix = transformer.fit_transform(doc_grams).astype(np.float32).tocsr()
+        if self.keep:
+            matrix = _keep_largest(matrix, self.keep)
+        self.matrix = matrix
+        self._columns = {}
 
     def similarity(self, i_rows: np.ndarray, j_rows: np.ndarray) -> np.ndarray:
         if self.matrix is None:
             raise RuntimeError("fit() first")
         key = np.asarray(j_rows).tobytes()
-        if self._columns is None or self._columns[0] != key:  # the candidates repeat per block
-            self._columns = (key, self.matrix[j_rows].T.tocsr())
-        return (self.matrix[i_rows] @ self._columns[1]).toarray()
+        columns = self._columns.get(key)
+        if columns is None:  # the same candidates (all sellers, all buyers) come back each call
+            if len(self._columns) >= 4:
+                self._columns.clear()
+            columns = self._columns[key] = self.matrix[j_rows].T.tocsr()
+        return (self.matrix[i_rows] @ columns).toarray()
+
+
+def _keep_largest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Each row's `keep` largest weights, renormalised: long documents cost less to compare."""
+    from sklearn.preprocessing import normalize
+
+    indptr, indices, data = [0], [], []
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        values = matrix.data[start:end]
+        cols = matrix.indices[start:end]
+        if len(values) > keep:
+            top = np.argpartition(-values, keep - 1)[:keep]
+            values, cols = values[top], cols[top]
+        data.append(values)
+        indices.append(cols)
+        indptr.append(indptr[-1] + len(values))
+    pruned = sparse.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), np.array(indptr)), shape=matrix.shape
+    )
+    pruned.sort_indices()
+    return normalize(pruned).astype(np.float32)
 
 
 class EmbeddingBackend:
@@ -170,6 +218,8 @@ class EmbeddingBackend:
     The directory comes from the `BIZWEEK_EMBEDDING_MODEL_PATH` setting; nothing is ever fetched
     from a model hub (the hub libraries are switched to offline mode before loading).
     """
+
+    segment_floor = 0.3  # a phrase this similar to a heading profile may name its goods
 
     def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 64) -> None:
         path = path or getattr(settings, "BIZWEEK_EMBEDDING_MODEL_PATH", "")
@@ -347,6 +397,7 @@ class RecommendationIndex:
     exports: sparse.csr_matrix  # a seller's markets
     places: sparse.csr_matrix  # a buyer's country and markets
     has_markets: np.ndarray
+    markets: list[list[str]]  # a seller's markets; a buyer's country, then its markets
     backend: TextSimilarityBackend
     text_low: float
     text_high: float
@@ -360,7 +411,7 @@ class RecommendationIndex:
         self.buyer_rows = np.flatnonzero(~self.is_seller)
         self.sector_count = np.asarray(self.sectors.sum(axis=1), dtype=np.float32).ravel()
         self.hs6, self.hs4, self.hs2 = self.hs[6], self.hs[4], self.hs[2]
-        self._transposed: dict[str, tuple[bytes, sparse.csr_matrix]] = {}
+        self._transposed: dict[tuple[str, bytes], sparse.csr_matrix] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -378,11 +429,13 @@ class RecommendationIndex:
 
     def _columns(self, name: str, c: np.ndarray) -> sparse.csr_matrix:
         """`matrix[c].T` as CSR, kept while the same candidates come back block after block."""
-        key = c.tobytes()
-        hit = self._transposed.get(name)
-        if hit is None or hit[0] != key:
-            hit = self._transposed[name] = (key, getattr(self, name)[c].T.tocsr())
-        return hit[1]
+        key = (name, c.tobytes())
+        hit = self._transposed.get(key)
+        if hit is None:
+            if len(self._transposed) >= 16:  # all sellers and all buyers, for each matrix
+                self._transposed.clear()
+            hit = self._transposed[key] = getattr(self, name)[c].T.tocsr()
+        return hit
 
     def _product(self, left: str, right: str, v: np.ndarray, c: np.ndarray) -> np.ndarray:
         product = getattr(self, left)[v] @ self._columns(right, c)
@@ -400,8 +453,9 @@ class RecommendationIndex:
             weight = self.hs_weight[level]
             of_v = np.minimum(shared / np.maximum(weight[v], 1e-9)[:, None], 1.0)
             of_c = np.minimum(shared / np.maximum(weight[c], 1e-9)[None, :], 1.0)
-            np.maximum(hs_f, np.where(hit, base * (0.5 + 0.5 * of_v), 0.0), out=hs_f)
-            np.maximum(hs_b, np.where(hit, base * (0.5 + 0.5 * of_c), 0.0), out=hs_b)
+            low, share = base * (1 - COVERAGE_SHARE), base * COVERAGE_SHARE
+            np.maximum(hs_f, np.where(hit, low + share * of_v, 0.0), out=hs_f)
+            np.maximum(hs_b, np.where(hit, low + share * of_c, 0.0), out=hs_b)
         guessed = self.inferred[v][:, None] | self.inferred[c][None, :]
         discount = np.where(guessed, np.float32(INFERRED_DISCOUNT), np.float32(1.0))
         hs_f *= discount
@@ -475,23 +529,93 @@ def _heading_profiles(
     return headings, profiles
 
 
-def _infer(
-    similarities: np.ndarray, headings: list[str], prior: np.ndarray
-) -> list[dict[str, float]]:
-    """Per row, the few headings its text points to clearly, weighted by closeness to the best."""
-    found = []
-    for sims, boost in zip(similarities, prior, strict=True):
-        sims = sims * boost
-        best = float(sims.max(initial=0.0))
-        if best <= 0:
-            found.append({})
+def _segments(parts: Iterable[str], cache: dict[str, str]) -> list[str]:
+    """Phrases of a text cut at punctuation and "and": a list of wanted goods gives one phrase
+    per item, so each item can point to its own heading."""
+    found: dict[str, None] = {}
+    for part in parts:
+        if not part:
             continue
-        floor = max(INFER_RELATIVE * best, float(sims.mean() + INFER_SIGMAS * sims.std()))
-        order = np.argsort(-sims)[:MAX_INFERRED]
-        found.append(
-            {headings[i]: round(float(sims[i] / best), 3) for i in order if sims[i] >= floor}
+        for piece in _SEGMENT_SPLIT.split(normalise(strip_tags(part) if "<" in part else part)):
+            cleaned = _clean(piece, cache)
+            if len(cleaned) >= 2:
+                found.setdefault(cleaned)
+    return list(found)[:MAX_SEGMENTS]
+
+
+def _boilerplate(segments: dict[int, list[str]], headings: list[dict[str, float]]) -> list[str]:
+    """Phrases companies write whatever they trade ("samples and quotations welcome").
+
+    Learnt from the companies that declared codes: a phrase several of them use, with no
+    heading that half of them share, says nothing about goods.
+    """
+    seen: dict[str, list[int]] = {}
+    for row, phrases in segments.items():
+        for phrase in phrases:
+            seen.setdefault(phrase, []).append(row)
+    found = []
+    for phrase, rows in seen.items():
+        if len(rows) < BOILERPLATE_COMPANIES:
+            continue
+        counts = Counter(code for row in rows for code in headings[row])
+        top = counts.most_common(1)[0][1] if counts else 0
+        if top < BOILERPLATE_PURITY * len(rows):
+            found.append((-len(rows), phrase))
+    return [phrase for _n, phrase in sorted(found)[:BOILERPLATE_MAX]]
+
+
+def _whole_text_headings(sims: np.ndarray, headings: list[str]) -> dict[str, float]:
+    """Fallback when no phrase names goods: the headings the whole text is clearly closest to."""
+    best = float(sims.max(initial=0.0))
+    if best <= 0:
+        return {}
+    floor = max(INFER_RELATIVE * best, float(sims.mean() + INFER_SIGMAS * sims.std()))
+    order = np.argsort(-sims)[:MAX_INFERRED]
+    return {headings[i]: round(float(sims[i] / best), 3) for i in order if sims[i] >= floor}
+
+
+def _infer_headings(
+    backend: TextSimilarityBackend,
+    layout: dict[str, Any],
+    headings: list[str],
+    prior: np.ndarray,
+) -> list[dict[str, float]]:
+    """HS headings for each company without codes, weighted 0..1, from its phrases or its text.
+
+    Each phrase votes for the heading profile it is most similar to, if it is similar enough
+    and closer to it than to any boilerplate phrase; a heading's weight is its best vote
+    relative to the company's best.
+    """
+    rows, owners = layout["missing"], layout["segment_owner"]
+    profile_rows, segment_rows = layout["profiles"], layout["segments"]
+    boiler_rows = layout["boilerplate"]
+    floor = float(getattr(backend, "segment_floor", SEGMENT_FLOOR))
+    votes: list[dict[str, float]] = [{} for _ in rows]
+    for start in range(0, len(segment_rows), BLOCK_ROWS * 4):
+        chunk = segment_rows[start : start + BLOCK_ROWS * 4]
+        owner = owners[start : start + len(chunk)]
+        sims = backend.similarity(chunk, profile_rows) * prior[owner]
+        best_col = sims.argmax(axis=1)
+        best = sims[np.arange(len(chunk)), best_col]
+        background = (
+            backend.similarity(chunk, boiler_rows).max(axis=1)
+            if len(boiler_rows)
+            else np.zeros(len(chunk))
         )
-    return found
+        for i in np.flatnonzero((best >= floor) & (best > SEGMENT_MARGIN * background)):
+            found, heading = votes[owner[i]], headings[best_col[i]]
+            found[heading] = max(found.get(heading, 0.0), float(best[i]))
+    results = []
+    for i, row in enumerate(rows):
+        found = votes[i]
+        if not found:
+            sims = backend.similarity(np.array([row]), profile_rows)[0] * prior[i]
+            results.append(_whole_text_headings(sims, headings))
+            continue
+        top = max(found.values())
+        ranked = sorted(found.items(), key=lambda item: -item[1])[:MAX_INFERRED]
+        results.append({code: round(value / top, 3) for code, value in ranked})
+    return results
 
 
 def build_index(backend: TextSimilarityBackend | None = None) -> RecommendationIndex:
@@ -534,7 +658,9 @@ def build_index(backend: TextSimilarityBackend | None = None) -> RecommendationI
     product_texts: list[list[str]] = [[] for _ in companies]
     for company_id, hs_code, *strings in products:
         row = row_of[company_id]
-        product_texts[row].extend(strings)
+        product_texts[row].extend(
+            _MODEL_CODE.sub(" ", value) if value else value for value in strings
+        )
         if hs_code:
             declared[row].append(hs_code)
 
@@ -570,30 +696,52 @@ def build_index(backend: TextSimilarityBackend | None = None) -> RecommendationI
             )
         )
     headings, profiles = _heading_profiles(hs_rows, products, cache)
-    backend.fit(texts + profiles)
 
+    # Companies without codes: their phrases, and boilerplate learnt from those with codes.
     n = len(companies)
-    inferred = np.zeros(n, dtype=bool)
     missing = np.array([row for row in range(n) if not codes[row][2]], dtype=np.int64)
+    phrases = {
+        row: _segments(
+            [*_names(companies[row], "name"), *_names(companies[row], "description")], cache
+        )
+        for row in range(n)
+    }
+    boilerplate = _boilerplate(
+        {row: found for row, found in phrases.items() if codes[row][2]},
+        [row_codes[4] for row_codes in codes],
+    )
+    missing_phrases = [phrases[row] + _segments(product_texts[row], cache) for row in missing]
+    segment_texts = [phrase for found in missing_phrases for phrase in found]
+    offset = n + len(profiles)
+    layout = {
+        "missing": missing,
+        "profiles": np.arange(n, offset),
+        "segments": np.arange(offset, offset + len(segment_texts)),
+        "segment_owner": np.repeat(
+            np.arange(len(missing)), [len(found) for found in missing_phrases]
+        ).astype(np.int64),
+        "boilerplate": np.arange(
+            offset + len(segment_texts), offset + len(segment_texts) + len(boilerplate)
+        ),
+    }
+    backend.fit(texts + profiles + segment_texts + boilerplate)
+
+    inferred = np.zeros(n, dtype=bool)
     if len(missing) and headings:
-        profile_rows = np.arange(n, n + len(headings))
         prior = np.ones((len(missing), len(headings)), dtype=np.float32)
         for i, row in enumerate(missing):
             chapters = {ch for sid in sectors[row] for ch in sector_chapters.get(sid) or []}
             if chapters:
                 prior[i, [h[:2] in chapters for h in headings]] = INFER_SECTOR_PRIOR
-        for start in range(0, len(missing), BLOCK_ROWS):
-            chunk = missing[start : start + BLOCK_ROWS]
-            sims = backend.similarity(chunk, profile_rows)
-            for row, found in zip(
-                chunk, _infer(sims, headings, prior[start : start + len(chunk)]), strict=True
-            ):
-                if found:
-                    inferred[row] = True
-                    codes[row][4] = found
-                    for heading, weight in found.items():
-                        chapter = codes[row][2]
-                        chapter[heading[:2]] = max(chapter.get(heading[:2], 0.0), weight)
+        for row, found in zip(
+            missing, _infer_headings(backend, layout, headings, prior), strict=True
+        ):
+            if found:
+                inferred[row] = True
+                codes[row][4] = found
+                for heading, weight in found.items():
+                    chapter = codes[row][2]
+                    chapter[heading[:2]] = max(chapter.get(heading[:2], 0.0), weight)
 
     hs, hs_weight = {}, {}
     for level in LEVEL_BASE:
@@ -635,6 +783,7 @@ def build_index(backend: TextSimilarityBackend | None = None) -> RecommendationI
         exports=_weighted_matrix(exports, country_columns),
         places=_weighted_matrix(places, country_columns),
         has_markets=has_markets,
+        markets=[list(row or places[i]) for i, row in enumerate(exports)],
         backend=backend,
         text_low=0.0,
         text_high=1.0,
@@ -722,6 +871,8 @@ def _adjust(score: float, viewer: int, candidate: int, marks: dict[tuple[int, in
 
 @dataclass
 class Recommendation:
+    """A counterpart to meet: `score` in 0..1, `reasons` as {"code", "text"}, strongest first."""
+
     company: Company
     score: float
     reasons: list[dict[str, str]]
@@ -809,15 +960,13 @@ def explain(
                 )
             )
         if float(parts.market[0, column]) > 0:
-            lang = _lang_code(language)
+            seller, buyer = (v, c) if index.is_seller[v] else (c, v)
+            where = [m for m in index.markets[seller] if m in index.markets[buyer]]
+            names = ", ".join(country_name(code, _lang_code(language)) for code in where[:3])
             if index.is_seller[v]:
-                text = _("Based in %(country)s, a market you sell into") % {
-                    "country": country_name(index.countries[c], lang)
-                }
+                text = _("Buys for %(countries)s, where you already sell") % {"countries": names}
             else:
-                text = _("Already sells into %(country)s") % {
-                    "country": country_name(index.countries[v], lang)
-                }
+                text = _("Already sells into %(countries)s") % {"countries": names}
             weighted.append((WEIGHTS["market"], {"code": "market", "text": text}))
     weighted.sort(key=lambda item: -item[0])
     return [reason for _value, reason in weighted]
