@@ -11,13 +11,16 @@ from django.utils import timezone
 from bizweek.accounts.models import User
 from bizweek.companies.models import Company
 from bizweek.events.models import Event
-from bizweek.matching.models import MeetingDay, MeetingRequest, ProposedSlot, RequestState
+from bizweek.matching.models import Mark, MeetingDay, MeetingRequest, ProposedSlot, RequestState
 from bizweek.matching.services import in_default_hours, slot_starts
 from bizweek.meetings.models import Booking, Meeting, company_key
 
 # Per scale unit: how many requests end in each state.
+UNSCHEDULED = "unscheduled"  # accepted, the organizer's scheduler picks the time
+MUTUAL_MUST_MEET = 15
 STATES = {
     RequestState.ACCEPTED: 160,
+    UNSCHEDULED: 40,
     RequestState.PENDING: 90,
     RequestState.DECLINED: 40,
     RequestState.CANCELLED: 25,
@@ -82,7 +85,11 @@ def build_matching(
             seller, buyer = rng.choice(sellers), rng.choice(buyers)
         if (seller.pk, buyer.pk) in pairs:
             continue
-        wanted_future = {RequestState.PENDING: True, RequestState.EXPIRED: False}.get(state)
+        wanted_future = {
+            RequestState.PENDING: True,
+            RequestState.EXPIRED: False,
+            UNSCHEDULED: True,
+        }.get(state)
         options = common(seller, buyer, wanted_future)
         if not options:
             continue
@@ -96,7 +103,8 @@ def build_matching(
             to_company=receiver,
             awaiting=receiver if state == RequestState.PENDING else None,
             created_by_id=users.get(sender.pk),
-            state=state,
+            state=RequestState.ACCEPTED if state == UNSCHEDULED else state,
+            organizer_schedules=state == UNSCHEDULED,
             message=rng.choice(DEMO_MESSAGES),
             needs_interpreter=rng.random() < 0.35,
             languages=rng.choice(["ko-zh", "ko-en"]),
@@ -110,7 +118,7 @@ def build_matching(
     MeetingRequest.objects.bulk_create([r for r, *_ in requests], batch_size=1000)
     for request, chosen, sender, seller, buyer in requests:
         slots += [ProposedSlot(request=request, starts_at=s, proposed_by=sender) for s in chosen]
-        if request.state == RequestState.ACCEPTED:
+        if request.state == RequestState.ACCEPTED and not request.organizer_schedules:
             meetings.append(
                 Meeting(
                     event=event,
@@ -133,10 +141,45 @@ def build_matching(
         ],
         batch_size=2000,
     )
-    counts = dict.fromkeys(STATES, 0)
+    counts = dict.fromkeys(RequestState.values, 0)
     for request, *_ in requests:
         counts[request.state] += 1
-    return {str(k): v for k, v in counts.items()} | {"meetings": len(meetings)}
+    to_schedule = sum(1 for request, *_ in requests if request.organizer_schedules)
+    mutual = _marks(sellers, buyers, rng, scale, pairs)
+    return counts | {
+        "meetings": len(meetings),
+        "to_schedule": to_schedule,
+        "mutual_must_meet": mutual,
+    }
+
+
+def _marks(
+    sellers: list[Company],
+    buyers: list[Company],
+    rng: random.Random,
+    scale: int,
+    taken: set[tuple[int, int]],
+) -> int:
+    """Mutual "Must meet" pairs (for the scheduler) and some one-sided marks."""
+    marks, mutual = [], 0
+    while mutual < MUTUAL_MUST_MEET * scale:
+        seller, buyer = rng.choice(sellers), rng.choice(buyers)
+        if (seller.pk, buyer.pk) in taken:
+            continue
+        taken.add((seller.pk, buyer.pk))
+        marks += [
+            Mark(company=seller, target=buyer, value="must"),
+            Mark(company=buyer, target=seller, value="must"),
+        ]
+        mutual += 1
+    for _ in range(60 * scale):
+        seller, buyer = rng.choice(sellers), rng.choice(buyers)
+        if (seller.pk, buyer.pk) not in taken:
+            taken.add((seller.pk, buyer.pk))
+            value = rng.choice(["must", "meet", "meet", "no"])
+            marks.append(Mark(company=buyer, target=seller, value=value))
+    Mark.objects.bulk_create(marks, batch_size=1000)
+    return mutual
 
 
 DEMO_MESSAGES = [

@@ -92,7 +92,7 @@ def candidate_pairs(event: Event) -> list[Pair]:
     return pairs
 
 
-def _day_slots(event: Event, day: MeetingDay, now: datetime) -> list[datetime]:
+def day_slots(event: Event, day: MeetingDay, now: datetime) -> list[datetime]:
     start = datetime.combine(day.date, day.starts, _zone(event)).astimezone(UTC)
     end = datetime.combine(day.date, day.ends, _zone(event)).astimezone(UTC)
     return [s for s in services.slot_starts(event) if start <= s < end and s > now]
@@ -110,7 +110,7 @@ def build_instance(
     """The solver's view: participants 1..n, slots 1..S of the day, forbidden = unavailable or
     already booked, plus the interpreters' per-slot capacity for meetings that need one."""
     now = now or timezone.now()
-    slots = _day_slots(event, day, now)
+    slots = day_slots(event, day, now)
     companies: dict[int, Company] = {}
     for pair in pairs:
         companies.setdefault(pair.seller.pk, pair.seller)
@@ -155,7 +155,7 @@ def run(
         raise ValidationError(
             _("Nothing to schedule: no accepted requests or mutual “Must meet” pairs.")
         )
-    instance, slots, _order = build_instance(event, day, pairs, tables)
+    instance, slots, order = build_instance(event, day, pairs, tables)
     if not slots:
         raise ValidationError(_("That day has no meeting slots left."))
     # Fair first (at most 2 breaks each); if fairness would leave meetings out, keep the
@@ -185,7 +185,7 @@ def run(
                     buyer=pair.buyer,
                     request=pair.request,
                     starts_at=slots[slot - 1] if slot else None,
-                    reason="" if slot else _reason_text(solution.unplaced_reasons.get(i, "")),
+                    reason="" if slot else _why_unplaced(instance, order, i),
                     needs_interpreter=pair.needs_interpreter,
                     languages=pair.languages,
                 )
@@ -195,8 +195,20 @@ def run(
     return schedule_run
 
 
-def _reason_text(reason: str) -> str:
-    return reason or _("No slot left that is free for both companies within the room capacity.")
+def _why_unplaced(instance: B2BInstance, order: list[Company], meeting: int) -> str:
+    """A reason the organizer can act on, with company names (the solver speaks in numbers)."""
+    a, b, _session = instance.meetings[meeting]
+    every = set(range(1, instance.n_slots + 1))
+    for participant in (a, b):
+        if instance.forbidden.get(participant, set()) >= every:
+            return _("%(name)s has no free slot left on this day.") % {
+                "name": order[participant - 1]
+            }
+    if not every - instance.forbidden.get(a, set()) - instance.forbidden.get(b, set()):
+        return _("No slot of this day is free for both companies.")
+    return _(
+        "The slots both companies have free are full (rooms, interpreters or their other meetings)."
+    )
 
 
 @transaction.atomic
@@ -261,7 +273,5 @@ def participant_breaks(schedule_run: ScheduleRun) -> dict[int, int]:
     breaks = {}
     for company_id, moments in times.items():
         moments.sort()
-        breaks[company_id] = sum(
-            1 for a, b in pairwise(moments) if b - a > step
-        )
+        breaks[company_id] = sum(1 for a, b in pairwise(moments) if b - a > step)
     return breaks

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from bizweek.accounts.models import Role, User
 from bizweek.events.services import current_event
@@ -44,11 +45,11 @@ class Command(BaseCommand):
                     self.stdout.write(f"  not booked: {problem}")
                 return
             days = event.meeting_days.all()
-            day = (
-                days.filter(date=date.fromisoformat(options["day"])).first()
-                if options["day"]
-                else days.filter(date__gte=date.today()).first()
-            )
+            if options["day"]:
+                day = days.filter(date=date.fromisoformat(options["day"])).first()
+            else:  # the first day that still has slots ahead
+                now = timezone.now()
+                day = next((d for d in days if scheduling.day_slots(event, d, now)), None)
             if day is None:
                 raise CommandError("No such meeting day.")
             self.stdout.write(f"scheduling {day.date} (time limit {options['time_limit']} s)…")
