@@ -62,7 +62,8 @@ class Command(BaseCommand):
         unplaced = run.drafts.filter(starts_at__isnull=True)
         self.stdout.write(
             f"draft run {run.pk}: {placed} placed, {unplaced.count()} not placed, "
-            f"{run.breaks} breaks, {'optimal' if run.optimal else 'best found'}, {run.seconds:.1f} s"
+            f"{run.breaks} breaks, {'optimal' if run.optimal else 'best found'}, "
+            f"{run.seconds:.1f} s"
         )
         for draft in unplaced.select_related("seller", "buyer"):
             self.stdout.write(f"  {draft.seller} × {draft.buyer}: {draft.reason}")
