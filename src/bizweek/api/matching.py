@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import field_validator
 
@@ -130,7 +130,7 @@ def list_requests(request: HttpRequest, box: str = "", state: str = "") -> Query
 
 
 @router.post("/meeting-requests", response={201: RequestOut}, summary="Request a meeting")
-def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, MeetingRequest]:
+def create_request(request: HttpRequest, payload: RequestIn) -> Status:
     event = current_event()
     if event is None:
         raise PermissionDenied(_("No event is set up yet."))
@@ -149,7 +149,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Meeti
         needs_interpreter=payload.needs_interpreter,
         languages=payload.languages,
     )
-    return 201, created
+    return Status(201, created)
 
 
 def _own_request(request: HttpRequest, request_id: int) -> MeetingRequest:
