@@ -9,10 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -166,3 +169,89 @@ def read_table(source: str | Path | IO[bytes]) -> Table:
             {name: (row[i] if i < len(row) else "") for i, name in enumerate(header) if name}
         )
     return Table(header, table)
+
+
+Progress = Callable[[int, int], None]
+
+
+class RowImporter(ABC):
+    """Validate every row of a file, then write them all in one transaction, or none.
+
+    Subclasses say what a row means: `check_header`, `clean_row` (values, or {} after
+    reporting problems), `row_key` (what must be unique in the file), `duplicate_message`,
+    `count_existing` (for a dry run) and `write`.
+    """
+
+    kind = ""
+
+    def prepare(self, table: Table) -> None:  # noqa: B027  (an optional hook, not abstract)
+        """Load what validation needs, once per file."""
+
+    @abstractmethod
+    def check_header(self, header: list[str], report: ImportReport) -> bool:
+        """Defined by each kind of import."""
+
+    @abstractmethod
+    def clean_row(self, number: int, row: dict[str, str], report: ImportReport) -> dict[str, Any]:
+        """Defined by each kind of import."""
+
+    @abstractmethod
+    def row_key(self, row: dict[str, str]) -> Hashable | None:
+        """Defined by each kind of import."""
+
+    @abstractmethod
+    def duplicate_message(self, key: Hashable, first_row: int) -> str:
+        """Defined by each kind of import."""
+
+    @abstractmethod
+    def count_existing(self, rows: list[dict[str, Any]]) -> int:
+        """Defined by each kind of import."""
+
+    @abstractmethod
+    def write(self, rows: list[dict[str, Any]], report: ImportReport, progress: Progress) -> None:
+        """Defined by each kind of import."""
+
+    def run(
+        self,
+        source: str | Path | IO[bytes],
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        report = ImportReport(kind=self.kind, dry_run=dry_run)
+        progress = progress or (lambda done, total: None)
+        try:
+            table = read_table(source)
+        except SpreadsheetError as error:
+            report.error(1, "", str(error))
+            return report
+        self.prepare(table)
+        if not self.check_header(table.header, report):
+            return report
+        seen: dict[Hashable, int] = {}
+        clean_rows = []
+        for offset, row in enumerate(table.rows):
+            number = offset + 2
+            if not row:
+                continue
+            report.rows += 1
+            values = self.clean_row(number, row, report)
+            key = self.row_key(row)
+            if key is not None and key in seen:
+                report.error(number, "external_id", self.duplicate_message(key, seen[key]))
+                values = {}
+            elif key is not None:
+                seen[key] = number
+            if values:
+                clean_rows.append(values)
+            if report.rows % 1000 == 0:
+                progress(report.rows, len(table.rows))
+        if not report.ok:
+            return report
+        if dry_run:
+            report.updated = self.count_existing(clean_rows)
+            report.created = len(clean_rows) - report.updated
+            return report
+        with transaction.atomic():
+            self.write(clean_rows, report, progress)
+        return report

@@ -7,17 +7,15 @@ nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bizweek.countries import country_codes
-from bizweek.spreadsheets import ImportReport, SpreadsheetError, read_table
+from bizweek.spreadsheets import ImportReport, Progress, RowImporter
 from bizweek.timezones import is_valid_timezone
 
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
@@ -61,8 +59,6 @@ TEXT_FIELDS = [
 LIMITS = {"external_id": 64, "city": 100, "contact_name": 150, "contact_phone": 40}
 LIMITS.update(dict.fromkeys(NAME_COLUMNS, 200))
 
-Progress = Callable[[int, int], None]
-
 
 def split_list(value: str) -> list[str]:
     return [item.strip() for item in value.replace(",", ";").split(";") if item.strip()]
@@ -74,7 +70,7 @@ def normalise_hs(code: str) -> str:
     return "0" + code if code.isdigit() and len(code) in (1, 3, 5) else code
 
 
-class CompanyImporter:
+class CompanyImporter(RowImporter):
     kind = "companies"
 
     def __init__(self) -> None:
@@ -175,6 +171,19 @@ class CompanyImporter:
                 )
         return values if len(report.errors) == errors_before else {}
 
+    def row_key(self, row: dict[str, str]) -> str | None:
+        return row.get("external_id", "") or None
+
+    def duplicate_message(self, key: object, first_row: int) -> str:
+        return _("Duplicate external ID “%(value)s”: it is already used in row %(row)d.") % {
+            "value": key,
+            "row": first_row,
+        }
+
+    def count_existing(self, rows: list[dict[str, Any]]) -> int:
+        ids = [row["external_id"] for row in rows]
+        return Company.objects.filter(external_id__in=ids).count()
+
     def write(self, rows: list[dict[str, Any]], report: ImportReport, progress: Progress) -> None:
         existing = Company.objects.in_bulk(
             [row["external_id"] for row in rows], field_name="external_id"
@@ -242,48 +251,4 @@ def import_companies(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate every row, then write all of them in one transaction (unless dry_run)."""
-    report = ImportReport(kind="companies", dry_run=dry_run)
-    progress = progress or (lambda done, total: None)
-    try:
-        table = read_table(source)
-    except SpreadsheetError as error:
-        report.error(1, "", str(error))
-        return report
-    importer = CompanyImporter()
-    if not importer.check_header(table.header, report):
-        return report
-    seen: dict[str, int] = {}
-    clean_rows = []
-    for offset, row in enumerate(table.rows):
-        number = offset + 2
-        if not row:
-            continue
-        report.rows += 1
-        values = importer.clean_row(number, row, report)
-        external_id = row.get("external_id", "")
-        if external_id in seen:
-            report.error(
-                number,
-                "external_id",
-                _("Duplicate external ID “%(value)s”: it is already used in row %(row)d.")
-                % {"value": external_id, "row": seen[external_id]},
-            )
-            values = {}
-        elif external_id:
-            seen[external_id] = number
-        if values:
-            clean_rows.append(values)
-        if report.rows % 1000 == 0:
-            progress(report.rows, len(table.rows))
-    if not report.ok:
-        return report
-    if dry_run:
-        existing = set(
-            Company.objects.filter(external_id__in=list(seen)).values_list("external_id", flat=True)
-        )
-        report.updated = len(existing)
-        report.created = len(clean_rows) - report.updated
-        return report
-    with transaction.atomic():
-        importer.write(clean_rows, report, progress)
-    return report
+    return CompanyImporter().run(source, dry_run=dry_run, progress=progress)

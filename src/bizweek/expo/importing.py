@@ -10,19 +10,17 @@ finds the new products at once and a failed import leaves no trace.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bizweek.companies.importing import normalise_hs
 from bizweek.companies.models import Company, CompanyRole, HSCode
-from bizweek.spreadsheets import ImportReport, SpreadsheetError, read_table
+from bizweek.spreadsheets import ImportReport, Progress, RowImporter, Table
 
 from .models import CURRENCIES, Product
 from .search import index_companies
@@ -60,8 +58,6 @@ MAX_PRICE_DIGITS = 12  # Product.price_* hold 14 digits, 2 of them decimals
 _NUMBER = re.compile(r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?")
 _WHOLE = re.compile(r"\d+|\d{1,3}(?:,\d{3})+")
 
-Progress = Callable[[int, int], None]
-
 
 def parse_price(value: str) -> Decimal | None:
     """The price in a cell, or None if it is not a plain non-negative number.
@@ -84,14 +80,35 @@ def decimals(number: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-class ProductImporter:
+class ProductImporter(RowImporter):
     kind = "products"
 
-    def __init__(self, company_external_ids: list[str]) -> None:
+    def prepare(self, table: Table) -> None:
         self.hs_codes = set(HSCode.objects.values_list("code", flat=True))
+        wanted = dict.fromkeys(row.get("company_external_id", "") for row in table.rows)
         self.companies: dict[str, Company] = Company.objects.in_bulk(
-            [ext for ext in dict.fromkeys(company_external_ids) if ext], field_name="external_id"
+            [ext for ext in wanted if ext], field_name="external_id"
         )
+
+    def row_key(self, row: dict[str, str]) -> tuple[str, str] | None:
+        key = (row.get("company_external_id", ""), row.get("external_id", ""))
+        return key if all(key) else None
+
+    def duplicate_message(self, key: object, first_row: int) -> str:
+        company, external_id = key  # type: ignore[misc]
+        return _(
+            "Duplicate external ID “%(value)s” for company “%(company)s”: "
+            "it is already used in row %(row)d."
+        ) % {"value": external_id, "company": company, "row": first_row}
+
+    def count_existing(self, rows: list[dict[str, Any]]) -> int:
+        company_ids = {row["company"].pk for row in rows}
+        existing = set(
+            Product.objects.filter(company_id__in=company_ids)
+            .exclude(external_id="")
+            .values_list("company_id", "external_id")
+        )
+        return sum((row["company"].pk, row["external_id"]) in existing for row in rows)
 
     def check_header(self, header: list[str], report: ImportReport) -> bool:
         known = set(PRODUCT_COLUMNS) | set(OPTIONAL_EXTRA_COLUMNS)
@@ -296,56 +313,4 @@ def import_products(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate every row, then write all of them in one transaction (unless dry_run)."""
-    report = ImportReport(kind="products", dry_run=dry_run)
-    progress = progress or (lambda done, total: None)
-    try:
-        table = read_table(source)
-    except SpreadsheetError as error:
-        report.error(1, "", str(error))
-        return report
-    importer = ProductImporter([row.get("company_external_id", "") for row in table.rows])
-    if not importer.check_header(table.header, report):
-        return report
-    seen: dict[tuple[str, str], int] = {}
-    clean_rows = []
-    for offset, row in enumerate(table.rows):
-        number = offset + 2
-        if not row:
-            continue
-        report.rows += 1
-        values = importer.clean_row(number, row, report)
-        key = (row.get("company_external_id", ""), row.get("external_id", ""))
-        if key in seen:
-            report.error(
-                number,
-                "external_id",
-                _(
-                    "Duplicate external ID “%(value)s” for company “%(company)s”: "
-                    "it is already used in row %(row)d."
-                )
-                % {"value": key[1], "company": key[0], "row": seen[key]},
-            )
-            values = {}
-        elif all(key):
-            seen[key] = number
-        if values:
-            clean_rows.append(values)
-        if report.rows % 1000 == 0:
-            progress(report.rows, len(table.rows))
-    if not report.ok:
-        return report
-    if dry_run:
-        company_ids = {row["company"].pk for row in clean_rows}
-        existing = set(
-            Product.objects.filter(company_id__in=company_ids)
-            .exclude(external_id="")
-            .values_list("company_id", "external_id")
-        )
-        report.updated = sum(
-            (row["company"].pk, row["external_id"]) in existing for row in clean_rows
-        )
-        report.created = len(clean_rows) - report.updated
-        return report
-    with transaction.atomic():
-        importer.write(clean_rows, report, progress)
-    return report
+    return ProductImporter().run(source, dry_run=dry_run, progress=progress)

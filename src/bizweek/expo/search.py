@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -259,8 +260,10 @@ def _run(terms: list[Term], operator: str, limit: int) -> list[tuple[int, float]
                 "ORDER BY score DESC, company_id LIMIT %s",
                 [tsquery, limit],
             )
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            raise NotImplementedError(connection.vendor)
+        else:
+            raise ImproperlyConfigured(
+                f"Search supports SQLite and PostgreSQL, not {connection.vendor}."
+            )
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
