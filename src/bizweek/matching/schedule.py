@@ -57,6 +57,10 @@ class B2BInstance:
     max_breaks: int = 2
     fixed: dict[int, int] = field(default_factory=dict)
     name: str = ""
+    # Extra per-slot limits on a subset of meetings, e.g. meetings that need an interpreter
+    # can use at most as many as there are interpreters free in that slot:
+    # [(meeting indices, {slot: capacity})]; a slot missing from the dict has capacity 0.
+    capacity_groups: list[tuple[list[int], dict[int, int]]] = field(default_factory=list)
 
     def participant_meetings(self) -> dict[int, list[int]]:
         """Meeting indices of every participant 1..n_business (empty lists included)."""
@@ -274,6 +278,14 @@ def check(
     for s, ms in sorted(per_slot.items()):
         if len(ms) > instance.n_tables:
             problems.append(f"slot {s}: {len(ms)} meetings for {instance.n_tables} tables")
+    for number, (members, capacity) in enumerate(instance.capacity_groups, start=1):
+        member_set = set(members)
+        for s, ms in sorted(per_slot.items()):
+            used = sum(1 for i in ms if i in member_set)
+            if used > capacity.get(s, 0):
+                problems.append(
+                    f"slot {s}: {used} meetings of group {number} for capacity {capacity.get(s, 0)}"
+                )
     breaks = count_breaks(instance, slots)
     if breaks:
         lo = min(breaks.values())
@@ -642,6 +654,11 @@ def _build(
     for vs in per_slot.values():
         if len(vs) > inst.n_tables:
             m.add(sum(vs) <= inst.n_tables)
+    for members, capacity in inst.capacity_groups:
+        for slot in range(1, S + 1):
+            vs = [x[i, slot] for i in members if (i, slot) in x]
+            if len(vs) > capacity.get(slot, 0):
+                m.add(sum(vs) <= capacity.get(slot, 0))
 
     # t[i]: the slot of meeting i as an integer, so that each participant's meetings can be
     # all-different (Hall-interval reasoning that the Boolean x alone does not give) and lie

@@ -165,6 +165,7 @@ def run(
     relaxed = solve(instance, time_limit=time_limit / 2, allow_unplaced=True)
     if relaxed.placed > solution.placed:
         solution = relaxed
+    placed_slots = _within_capacity(instance, list(solution.slots))
     with transaction.atomic():
         schedule_run = ScheduleRun.objects.create(
             event=event,
@@ -189,10 +190,25 @@ def run(
                     needs_interpreter=pair.needs_interpreter,
                     languages=pair.languages,
                 )
-                for i, (pair, slot) in enumerate(zip(pairs, solution.slots, strict=True))
+                for i, (pair, slot) in enumerate(zip(pairs, placed_slots, strict=True))
             ]
         )
     return schedule_run
+
+
+def _within_capacity(instance: B2BInstance, slots: list[int | None]) -> list[int | None]:
+    """Belt and braces: whatever path the solver took (its greedy fallback knows no capacity
+    groups), no slot keeps more interpreter meetings than interpreters free."""
+    for members, capacity in instance.capacity_groups:
+        used: dict[int, int] = {}
+        for i in members:
+            slot = slots[i]
+            if slot is None:
+                continue
+            used[slot] = used.get(slot, 0) + 1
+            if used[slot] > capacity.get(slot, 0):
+                slots[i] = None
+    return slots
 
 
 def _why_unplaced(instance: B2BInstance, order: list[Company], meeting: int) -> str:
@@ -204,8 +220,12 @@ def _why_unplaced(instance: B2BInstance, order: list[Company], meeting: int) -> 
             return _("%(name)s has no free slot left on this day.") % {
                 "name": order[participant - 1]
             }
-    if not every - instance.forbidden.get(a, set()) - instance.forbidden.get(b, set()):
+    common = every - instance.forbidden.get(a, set()) - instance.forbidden.get(b, set())
+    if not common:
         return _("No slot of this day is free for both companies.")
+    for members, capacity in instance.capacity_groups:
+        if meeting in members and not any(capacity.get(slot, 0) for slot in common):
+            return _("No interpreter is free in the slots both companies have free.")
     return _(
         "The slots both companies have free are full (rooms, interpreters or their other meetings)."
     )
