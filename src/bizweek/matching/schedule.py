@@ -361,6 +361,7 @@ class _Board:
         self.log: list[tuple[int, int, bool]] = []
         self.mine: dict[int, set[int]] = defaultdict(set)  # participant -> busy slots
         self.cap: int | None = None  # most breaks a participant may get (smart mode)
+        self._breaks: dict[int, int] = {}  # cache, dropped for a participant on every change
 
     def delta(self, p: int, s: int) -> int:
         """Breaks participant p gains (or loses, -1) by also meeting in slot s."""
@@ -376,8 +377,12 @@ class _Board:
         return (0 if left else 1) + (0 if right else 1) - 1
 
     def breaks(self, p: int) -> int:
-        ordered = sorted(self.mine[p])
-        return sum(1 for x, y in itertools.pairwise(ordered) if y > x + 1)
+        got = self._breaks.get(p)
+        if got is None:
+            ordered = sorted(self.mine[p])
+            got = sum(1 for x, y in itertools.pairwise(ordered) if y > x + 1)
+            self._breaks[p] = got
+        return got
 
     def is_ok(self, i: int, s: int) -> bool:
         """Open, and within the per-participant break cap when there is one."""
@@ -408,12 +413,16 @@ class _Board:
         self.at[s].add(i)
         self.mine[a].add(s)
         self.mine[b].add(s)
+        self._breaks.pop(a, None)
+        self._breaks.pop(b, None)
 
     def _clear(self, i: int, s: int, a: int, b: int) -> None:
         del self.busy[a, s], self.busy[b, s]
         self.at[s].discard(i)
         self.mine[a].discard(s)
         self.mine[b].discard(s)
+        self._breaks.pop(a, None)
+        self._breaks.pop(b, None)
         self.slots[i] = None
 
     def unplace(self, i: int) -> int:
@@ -493,7 +502,7 @@ def _greedy_once(
     board = _Board(inst, allowed)
     if smart and _cap_applies(inst):
         board.cap = inst.max_breaks
-    ok = board.is_ok if smart else board.is_open
+    ok = board.is_ok if smart else board.is_open  # counts below track openness only
     count = [len(allowed[i]) for i in range(n)]
     todo = set(range(n))
     # Tie-break on the participants' slack: slots they may use minus meetings they have.
@@ -505,7 +514,7 @@ def _greedy_once(
 
     def recount(js: object) -> None:
         for j in js:  # type: ignore[attr-defined]
-            c = sum(1 for s in allowed[j] if ok(j, s))
+            c = sum(1 for s in allowed[j] if board.is_open(j, s))
             if c != count[j]:
                 count[j] = c
                 heapq.heappush(heap, (c, slack[j], noise[j], j))
@@ -538,14 +547,15 @@ def _greedy_once(
             recount(list(todo))  # meetings moved: recount what is still to place
             continue
         hit = {j for j in mine[a] + mine[b] if board.slots[j] is None}
-        if smart:
-            board.place(i, choice)
-            hit.update(j for j in by_slot[choice] if board.slots[j] is None)
-            recount(hit)
-            continue
-        hit.update(j for j in by_slot[choice] if board.slots[j] is None)
         before = {j: board.is_open(j, choice) for j in hit}
         board.place(i, choice)
+        if len(board.at[choice]) >= inst.n_tables:  # the slot just filled up
+            for j in by_slot[choice]:
+                if j not in hit and board.slots[j] is None:
+                    pa, pb, _ = inst.meetings[j]
+                    if (pa, choice) not in board.busy and (pb, choice) not in board.busy:
+                        count[j] -= 1  # it was open there before, and is not any more
+                        heapq.heappush(heap, (count[j], slack[j], noise[j], j))
         for j in hit:
             if before[j] and not board.is_open(j, choice):
                 count[j] -= 1

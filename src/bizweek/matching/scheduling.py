@@ -36,7 +36,7 @@ from .models import (
     RunStatus,
     ScheduleRun,
 )
-from .schedule import B2BInstance, solve
+from .schedule import B2BInstance, greedy, solve
 
 ANY_SESSION = 3
 
@@ -163,9 +163,15 @@ def run(
     fair = dataclasses.replace(instance, max_breaks=2)
     solution = solve(fair, time_limit=time_limit / 2, allow_unplaced=True)
     relaxed = solve(instance, time_limit=time_limit / 2, allow_unplaced=True)
-    if relaxed.placed > solution.placed:
-        solution = relaxed
-    placed_slots = _within_capacity(instance, list(solution.slots))
+    # On very large days CP-SAT may not even find a first schedule in time; the greedy
+    # first-fit always does, so the draft takes whichever places more (then fewer breaks).
+    options = [
+        (_within_capacity(instance, list(candidate.slots)), candidate)
+        for candidate in (solution, relaxed, greedy(instance, restarts=3))
+    ]
+    placed_slots, solution = max(
+        options, key=lambda option: (sum(s is not None for s in option[0]), -option[1].breaks)
+    )
     with transaction.atomic():
         schedule_run = ScheduleRun.objects.create(
             event=event,
