@@ -362,6 +362,7 @@ class _Board:
         self.mine: dict[int, set[int]] = defaultdict(set)  # participant -> busy slots
         self.cap: int | None = None  # most breaks a participant may get (smart mode)
         self._breaks: dict[int, int] = {}  # cache, dropped for a participant on every change
+        self.budget = 0  # relocations a repair may still try
 
     def delta(self, p: int, s: int) -> int:
         """Breaks participant p gains (or loses, -1) by also meeting in slot s."""
@@ -458,6 +459,9 @@ class _Board:
         return False
 
     def _relocate(self, j: int, depth: int, tabu: frozenset[int]) -> bool:
+        self.budget -= 1
+        if self.budget < 0:
+            return False
         self.unplace(j)
         for t in self.allowed[j]:
             if t not in tabu and self.is_ok(j, t):
@@ -536,6 +540,7 @@ def _greedy_once(
         else:
             choice = next((s for s in allowed[i] if ok(i, s)), None)
         if choice is None:
+            board.budget = 2000 if n <= 2000 else 100  # bounded: big events must not stall
             for s in allowed[i]:
                 mark = len(board.log)
                 if board.make_room(i, s, 2, frozenset()):
@@ -613,6 +618,7 @@ class _Model:
     x: dict[tuple[int, int], object]
     hint_vars: list[tuple[object, object]]  # (variable, function slots -> hinted value)
     holes: list[object]  # one Boolean per possible break; their sum is the objective
+    nobreak: dict[int, object] = field(default_factory=dict)  # participant -> "no break"
 
 
 def _build(
@@ -694,6 +700,7 @@ def _build(
     holes_all: list[object] = []
     breaks_of: dict[int, object] = {}
     intervals: list[object] = []
+    nobreak: dict[int, object] = {}
     for p, ms in by_person.items():
         if len(ms) <= 1:
             breaks_of[p] = 0
@@ -801,6 +808,7 @@ def _build(
                 (idle, lambda sl, busy=busy: max(busy(sl)) - min(busy(sl)) + 1 - len(busy(sl)))
             )
             nob = m.new_bool_var(f"nobreak{p}")
+            nobreak[p] = nob
             hint_vars.append(
                 (nob, lambda sl, busy=busy: int(max(busy(sl)) - min(busy(sl)) + 1 == len(busy(sl))))
             )
@@ -850,7 +858,7 @@ def _build(
         m.minimize(weight * sum(1 - pv for pv in placed) + total_breaks)
     else:
         m.minimize(total_breaks)
-    return _Model(model=m, x=x, hint_vars=hint_vars, holes=holes_all)
+    return _Model(model=m, x=x, hint_vars=hint_vars, holes=holes_all, nobreak=nobreak)
 
 
 def _runs(busy: set[int]) -> list[tuple[int, int]]:
@@ -994,7 +1002,8 @@ def solve(
     if hint is not None and len(hint) == n:
         start: list[int | None] = list(hint)
     else:
-        start = greedy(inst, restarts=int(opts.get("greedy_restarts", 5))).slots  # type: ignore[call-overload]
+        restarts = int(opts.get("greedy_restarts", 5 if n <= 2000 else 1))  # type: ignore[call-overload]
+        start = greedy(inst, restarts=restarts, smart=True).slots
     mod = _build(inst, allowed, allow_unplaced=allow_unplaced, opts=opts)
 
     best: list[int | None] | None = None
@@ -1056,20 +1065,43 @@ def solve(
             if bound is not None:
                 lb = max(lb, bound)
             proven = st == "OPTIMAL" or (best_breaks is not None and best_breaks <= lb)
-        # Stage 3: at most lb breaks, raising lb on every refutation.
+        # Stage 3: "at most lb breaks" on the whole model (a refutation raises lb), taking
+        # turns with a break-set search: only the participants in a set C may have breaks,
+        # everyone else's day is one block. That restriction lets presolve collapse most
+        # of the model, so each try takes a second or two. Improving tries take C = the
+        # participants with breaks in the best schedule plus some of their partners and
+        # ask for one break fewer; jumping tries take a random C and ask for lb breaks.
+        rng = random.Random(int(opts.get("seed", 0)))  # type: ignore[call-overload]  # noqa: S311
+        probe_cap = float(opts.get("probe_seconds", 6.0))  # type: ignore[arg-type]
+        tries = int(opts.get("lns_tries", 6))  # type: ignore[call-overload]
+        refuted = False
         while not proven and left() > 0.5:
             if best_breaks is not None and best_breaks <= lb:
                 proven = True
                 break
-            st, slots, _ = _run(mod, best or start, left(), workers, opts, ub=lb)
-            statuses.append(st)
-            if slots is not None:
-                keep(slots)
-                proven = best_breaks is not None and best_breaks <= lb
-            elif st == "INFEASIBLE":
-                lb += 1
-            else:
-                break
+            if not refuted:
+                st, slots, _ = _run(
+                    mod, best or start, min(left(), probe_cap), workers, opts, ub=lb
+                )
+                statuses.append(st)
+                if slots is not None:
+                    keep(slots)
+                    proven = best_breaks is not None and best_breaks <= lb
+                    continue
+                if st == "INFEASIBLE":
+                    lb += 1
+                    continue
+                refuted = True  # unknown: spend the next round on the break-set search
+            refuted = False
+            for k in range(tries):
+                if proven or left() <= 0.5 or best is None or best_breaks is None:
+                    break
+                slots = _break_set_try(
+                    mod, inst, best, best_breaks, lb, k, rng, left(), workers, opts
+                )
+                if slots is not None:
+                    keep(slots)
+                    proven = best_breaks is not None and best_breaks <= lb
         if best is None and left() > 0.5:
             st, slots, _ = _run(mod, start, left(), workers, opts, ub=None)
             statuses.append(st)
@@ -1101,6 +1133,45 @@ def solve(
     )
 
 
+def _break_set_try(
+    mod: _Model,
+    inst: B2BInstance,
+    best: list[int | None],
+    best_breaks: int,
+    lb: int,
+    k: int,
+    rng: random.Random,
+    seconds: float,
+    workers: int,
+    opts: dict[str, object],
+) -> list[int | None] | None:
+    """One try of the break-set search (see `solve`); the schedule found, if any."""
+    people = sorted(mod.nobreak)
+    per = count_breaks(inst, best)
+    breakers = {p for p in people if per.get(p, 0) > 0}
+    size = int(opts.get("lns_size", 10))  # type: ignore[call-overload]
+    jump = k % 2 == 1
+    if jump:
+        chosen = set(rng.sample(people, min(len(people), size + 2 * lb)))
+        target = lb
+    else:
+        partners = set()
+        for a, b, _ in inst.meetings:
+            if a in breakers:
+                partners.add(b)
+            if b in breakers:
+                partners.add(a)
+        pool = sorted(p for p in partners if p in mod.nobreak and p not in breakers)
+        chosen = breakers | set(rng.sample(pool, min(len(pool), size // 2)))
+        target = best_breaks - 1
+    forced = [mod.nobreak[p] for p in people if p not in chosen]
+    step = float(opts.get("lns_seconds", 2.0))  # type: ignore[arg-type]
+    _st, slots, _ = _run(
+        mod, None if jump else best, min(seconds, step), workers, opts, ub=target, forced=forced
+    )
+    return slots
+
+
 def _run(
     mod: _Model,
     hint: list[int | None] | None,
@@ -1109,16 +1180,19 @@ def _run(
     opts: dict[str, object],
     *,
     ub: int | None,
+    forced: list[object] | None = None,
 ) -> tuple[str, list[int | None] | None, int | None]:
-    """One CP-SAT run, optionally with "at most ub breaks" added: (status, slots, bound)."""
+    """One CP-SAT run on a copy of the model, optionally with "at most ub breaks" and some
+    literals forced true: (status, slots, bound)."""
     from ortools.sat.python import cp_model
 
-    model = mod.model
-    assert isinstance(model, cp_model.CpModel)
+    assert isinstance(mod.model, cp_model.CpModel)
+    model = mod.model.clone()
     if ub is not None:
-        model = model.clone()
         holes = [model.get_bool_var_from_proto_index(h.index) for h in mod.holes]  # type: ignore[attr-defined]
         model.add(sum(holes) <= ub)
+    for lit in forced or ():
+        model.add(model.get_bool_var_from_proto_index(lit.index) == 1)  # type: ignore[attr-defined]
     model.clear_hints()
     if hint is not None:
         for var, value in mod.hint_vars:
@@ -1126,8 +1200,9 @@ def _run(
                 v = value(hint)  # type: ignore[operator]
             except (ValueError, TypeError):
                 continue
-            target = var if ub is None else model.get_int_var_from_proto_index(var.index)  # type: ignore[attr-defined]
-            model.add_hint(target, v)
+            if v is None:
+                continue
+            model.add_hint(model.get_int_var_from_proto_index(var.index), v)  # type: ignore[attr-defined]
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.max_time_in_seconds = max(0.1, seconds)
@@ -1147,9 +1222,7 @@ def _run(
         n = 1 + max((i for i, _s in mod.x), default=-1)
         slots = [None] * n
         for (i, s), v in mod.x.items():
-            if solver.boolean_value(
-                v if ub is None else model.get_bool_var_from_proto_index(v.index)
-            ):  # type: ignore[attr-defined]
+            if solver.boolean_value(model.get_bool_var_from_proto_index(v.index)):  # type: ignore[attr-defined]
                 slots[i] = s
     bound = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or ub is None:
