@@ -218,6 +218,15 @@ def test_solver_reaches_published_optimum(name, optimum):
     assert sol.status == "OPTIMAL"
 
 
+def test_solver_proves_a_packed_day_through_the_run_model():
+    """tic-13crafc: the Boolean model finds 4 breaks but stalls at bound 3; only the
+    run-pattern model proves that 4 is optimal (the published optimum)."""
+    inst = load("tic-13crafc")
+    sol = solve(inst, time_limit=90, workers=2)
+    assert check(inst, sol.slots) == []
+    assert (sol.breaks, sol.bound, sol.optimal) == (4, 4, True)
+
+
 def test_solver_keeps_fixed_meetings_and_hint():
     inst = toy()
     inst.fixed = {4: 4}
