@@ -29,6 +29,8 @@ import json
 import os
 import platform
 import random
+import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,6 +49,7 @@ BIZWEEK = ROOT / ".venv" / "bin" / "bizweek"
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 30.0
 TARGETS_MS = {"search_p99_ms": 100.0, "booth_p99_ms": 150.0}
+ORIGINAL_REDIS_URL = os.environ.get("REDIS_URL", "")  # the benchmark's own runs unset it
 
 # (language, query): 1- and 2-character CJK queries included on purpose.
 QUERIES: list[tuple[str, str]] = [
@@ -238,6 +241,39 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time of a process and its descendants that are alive now."""
+    total = process_cpu_seconds(pid)
+    if total is None:
+        return None
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        children = [
+            int(c) for t in tasks for c in (t / "children").read_text().split() if c.strip()
+        ]
+    except OSError:
+        children = []
+    for child in children:
+        total += tree_cpu_seconds(child) or 0.0
+    return total
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU time every core spent busy since boot (/proc/stat): to see what else ran."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU time of this script's finished child processes (wrk)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 # --- environment, demo data ----------------------------------------------------------------
 
 
@@ -361,6 +397,7 @@ class Prepared:
     booth_ids: list[int]
     warmup_ids: list[int]
     sequential_ids: list[int]
+    cold_ids: list[int]
     booth_sample_bytes: list[int]
     booth_static_path: str
     booth_static_bytes: int
@@ -416,6 +453,7 @@ def prepare(opts: argparse.Namespace, port: int) -> Prepared:
     measured = open_booths[: max(1, min(opts.requests, len(open_booths) - extra))]
     rest = open_booths[len(measured) :] or open_booths
     warmup_ids, sequential_ids = rest[:50], rest[50:extra] or rest[:50]
+    cold_ids = rest[extra:] or measured  # never viewed before the cold phase
 
     client = Client(HTTP_HOST=f"{HOST}:{port}")
     say("sizing booth pages and search responses in-process (Django test client)")
@@ -461,6 +499,7 @@ def prepare(opts: argparse.Namespace, port: int) -> Prepared:
         booth_ids=measured,
         warmup_ids=warmup_ids,
         sequential_ids=sequential_ids,
+        cold_ids=cold_ids,
         booth_sample_bytes=[len(b) for b in booth_bodies],
         booth_static_path=f"/static/bench-hall/{booth_file.name}",
         booth_static_bytes=len(booth_body),
@@ -553,15 +592,16 @@ def time_engine(opts: argparse.Namespace) -> dict[str, Any]:
 class Server:
     """`bizweek serve` on loopback, in its own process group, always stopped by stop()."""
 
-    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
-        self.env, self.port, self.log_path = env, port, log_path
+    def __init__(self, env: dict[str, str], port: int, log_path: Path, workers: int = 1) -> None:
+        self.env, self.port, self.log_path, self.workers = env, port, log_path, workers
         self.proc: subprocess.Popen | None = None
         self._log = None
 
     def start(self) -> None:
         self._log = self.log_path.open("wb")
         command = [str(BIZWEEK), "serve", "--host", HOST, "--port", str(self.port)]
-        say(f"starting: bizweek serve --host {HOST} --port {self.port} (log: {self.log_path})")
+        command += ["--workers", str(self.workers)]
+        say(f"starting: {' '.join(command[1:])} (log: {self.log_path})")
         self.proc = subprocess.Popen(  # noqa: S603
             command,
             env=self.env,
@@ -592,7 +632,8 @@ class Server:
         raise BenchError(f"the server did not answer within {timeout:.0f} s:\n{self.log_tail()}")
 
     def cpu_seconds(self) -> float | None:
-        return process_cpu_seconds(self.proc.pid) if self.proc else None
+        """CPU time of the server and its worker processes (uvicorn --workers forks them)."""
+        return tree_cpu_seconds(self.proc.pid) if self.proc else None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -704,6 +745,9 @@ class Load:
     client_cpu: float | None = None
     truncated: bool = False
     sequential: bool = False  # interleaved with other requests: no throughput of its own
+    bytes_total: int = 0  # wrk reports bytes in total, not per response
+    other_cpu: float | None = None  # machine CPU used by neither the server nor the generator
+    wrapped: int = 0  # wrk "slice" mode: requests that came back to an already requested path
 
     def add_error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -720,6 +764,9 @@ class Load:
             self.server_cpu += other.server_cpu
         if other.client_cpu is not None:
             self.client_cpu = (self.client_cpu or 0.0) + other.client_cpu
+        if other.other_cpu is not None:
+            self.other_cpu = (self.other_cpu or 0.0) + other.other_cpu
+        self.bytes_total += other.bytes_total
         self.truncated = self.truncated or other.truncated
 
     def report(self) -> dict[str, Any]:
@@ -732,7 +779,11 @@ class Load:
             "throughput_rps": (
                 round(done / self.elapsed, 1) if self.elapsed and not self.sequential else None
             ),
-            "median_bytes": median_int(self.sizes),
+            **(
+                {"median_bytes": median_int(self.sizes)}
+                if self.sizes or not self.bytes_total
+                else {"mean_bytes_with_headers": round(self.bytes_total / max(done, 1))}
+            ),
             "server_cpu_ms_per_request": (
                 round(1000 * self.server_cpu / done, 2)
                 if done and self.server_cpu is not None
@@ -743,8 +794,140 @@ class Load:
                 if done and self.client_cpu is not None
                 else None
             ),
+            "other_cpu_cores": (
+                round(self.other_cpu / self.elapsed, 2)
+                if self.other_cpu is not None and self.elapsed and not self.sequential
+                else None
+            ),
             "truncated": self.truncated,
         }
+
+
+# wrk (C, event loop, a few % of a core) drives the concurrent phases when it is installed.
+# One thread per connection, so each connection keeps its own cookies: one visitor each.
+# done() prints the whole latency histogram (microseconds), so blocks merge exactly.
+WRK_SCRIPT = r"""
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  paths = {}
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  mode = args[2]
+  nthreads = tonumber(args[3])
+  count, wrapped, cookies = 0, 0, {}
+end
+function request()
+  local index
+  if mode == "slice" then  -- thread i: paths i, i+n, i+2n, ... each once if it can
+    index = tid + count * nthreads
+    if index >= #paths then wrapped = wrapped + 1 end
+  else  -- rotate: every thread walks all paths from its own offset
+    index = tid * 7919 + count
+  end
+  count = count + 1
+  local jar = {}
+  for name, value in pairs(cookies) do jar[#jar + 1] = name .. "=" .. value end
+  local headers = {}
+  if #jar > 0 then headers["Cookie"] = table.concat(jar, "; ") end
+  return wrk.format("GET", paths[(index % #paths) + 1], headers)
+end
+function response(status, headers, body)
+  -- wrk keeps one header per name: Django sends sessionid after csrftoken, and the csrftoken
+  -- cookie comes again on the next response, so the jar holds both after two requests.
+  local value = headers["set-cookie"] or headers["Set-Cookie"]
+  if value then
+    local name, content = value:match("^%s*([^=;]+)=([^;]*)")
+    if name then cookies[name] = content end
+  end
+end
+function done(summary, latency, requests)
+  local hist = {}
+  for i = 1, #latency do
+    local v, c = latency(i)
+    hist[#hist + 1] = string.format("[%d,%d]", v, c)
+  end
+  local w = 0
+  for _, t in ipairs(threads) do w = w + (t:get("wrapped") or 0) end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK-RESULT {"requests":%d,"duration_us":%d,"bytes":%d,"wrapped":%d,' ..
+    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
+    '"latency_us":[%s]}\n',
+    summary.requests, summary.duration, summary.bytes, w,
+    e.connect, e.read, e.write, e.status, e.timeout, table.concat(hist, ",")))
+end
+"""
+
+
+def wrk_binary() -> str | None:
+    return shutil.which("wrk")
+
+
+def wrk_version(binary: str) -> str:
+    result = subprocess.run(  # noqa: S603
+        [binary, "--version"], capture_output=True, text=True, check=False
+    )
+    return (result.stdout + result.stderr).strip().splitlines()[0] if result else "unknown"
+
+
+def run_wrk(
+    server: Server,
+    paths: list[str],
+    *,
+    connections: int,
+    seconds: float,
+    mode: str,
+    workdir: Path,
+) -> Load:
+    """`paths` from `connections` keep-alive clients for `seconds` (closed loop), with wrk."""
+    binary = wrk_binary()
+    if binary is None:
+        raise BenchError("wrk is not installed")
+    script = workdir / "hall-wrk.lua"
+    script.write_text(WRK_SCRIPT)
+    path_file = workdir / "hall-wrk-paths.txt"
+    path_file.write_text("".join(p + "\n" for p in paths))
+    command = [
+        binary,
+        f"-t{connections}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        f"{REQUEST_TIMEOUT:.0f}s",
+        "-s",
+        str(script),
+        f"http://{HOST}:{server.port}",
+        "--",
+        str(path_file),
+        mode,
+        str(connections),
+    ]
+    cpu0, child0, busy0 = server.cpu_seconds(), children_cpu_seconds(), machine_busy_seconds()
+    result = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, timeout=seconds + 120, check=False
+    )
+    cpu1, child1, busy1 = server.cpu_seconds(), children_cpu_seconds(), machine_busy_seconds()
+    line = next((x for x in result.stdout.splitlines() if x.startswith("WRK-RESULT ")), None)
+    if result.returncode != 0 or line is None:
+        raise BenchError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    data = json.loads(line.split(" ", 1)[1])
+    load = Load()
+    for value_us, count in data["latency_us"]:
+        load.latencies.extend([value_us / 1e6] * count)
+    for kind, count in data["errors"].items():
+        if count:
+            load.errors[kind if kind != "status" else "HTTP status >= 400"] = count
+    load.elapsed = data["duration_us"] / 1e6
+    load.bytes_total = data["bytes"]
+    load.server_cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None
+    load.client_cpu = child1 - child0
+    if busy0 is not None and busy1 is not None and load.server_cpu is not None:
+        load.other_cpu = max(0.0, busy1 - busy0 - load.server_cpu - load.client_cpu)
+    load.wrapped = data["wrapped"]
+    return load
 
 
 async def timed_get(client: HttpClient, path: str, load: Load) -> bytes | None:
@@ -779,13 +962,15 @@ async def run_concurrent(
                 return
             await timed_get(client, path, load)
 
-    cpu0, client0 = server.cpu_seconds(), time.process_time()
+    cpu0, client0, busy0 = server.cpu_seconds(), time.process_time(), machine_busy_seconds()
     started = time.perf_counter()
     await asyncio.gather(*(worker(client) for client in clients))
     load.elapsed = time.perf_counter() - started
-    cpu1 = server.cpu_seconds()
+    cpu1, busy1 = server.cpu_seconds(), machine_busy_seconds()
     load.server_cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None
     load.client_cpu = time.process_time() - client0
+    if busy0 is not None and busy1 is not None and load.server_cpu is not None:
+        load.other_cpu = max(0.0, busy1 - busy0 - load.server_cpu - load.client_cpu)
     for client in clients:
         await client.close()
     return load
@@ -797,14 +982,18 @@ async def run_sequential_pairs(
     labels: list[str],
     server: Server,
     deadline: float,
-) -> tuple[dict[str, Load], Load, Load]:
+) -> tuple[dict[str, Load], Load, Load, list[tuple[str, float | None, float | None]]]:
     """For each (page, static) pair: the page, then the static file, on one connection.
+
+    Also returns every pair's two latencies in order, to tell a slow query from a stalled
+    server (then the static request next to it is slow too).
 
     The server's CPU time is only read per phase (/proc counts in 10 ms ticks), so the pages'
     figure includes the interleaved static requests and the static one is left out.
     """
     by_label: dict[str, Load] = {}
     pages, statics = Load(sequential=True), Load(server_cpu=None, sequential=True)
+    timeline: list[tuple[str, float | None, float | None]] = []
     cpu0 = server.cpu_seconds()
     started = time.perf_counter()
     for (page_path, static_path), label in zip(pairs, labels, strict=True):
@@ -814,17 +1003,23 @@ async def run_sequential_pairs(
         one = by_label.setdefault(label, Load())
         n = len(one.latencies)
         await timed_get(client, page_path, one)
+        page_s = static_s = None
         if len(one.latencies) > n:
             pages.latencies.append(one.latencies[-1])
             pages.sizes.append(one.sizes[-1])
+            page_s = one.latencies[-1]
+        m = len(statics.latencies)
         await timed_get(client, static_path, statics)
+        if len(statics.latencies) > m:
+            static_s = statics.latencies[-1]
+        timeline.append((label, page_s, static_s))
     for one in by_label.values():
         for kind, n in one.errors.items():
             pages.errors[kind] = pages.errors.get(kind, 0) + n
     pages.elapsed = statics.elapsed = time.perf_counter() - started  # interleaved: shared
     cpu1 = server.cpu_seconds()
     pages.server_cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None
-    return by_label, pages, statics
+    return by_label, pages, statics, timeline
 
 
 async def http_phases(opts: argparse.Namespace, prep: Prepared, server: Server) -> dict[str, Any]:
@@ -832,10 +1027,11 @@ async def http_phases(opts: argparse.Namespace, prep: Prepared, server: Server) 
     client = HttpClient(port)
     search_path = {q: "/api/v1/companies?" + urlencode({"q": q, "limit": 20}) for _l, q in QUERIES}
 
-    say("warm-up: every query once, 50 booths, both static files")
+    say("warm-up: every query once per worker (and once more), 50 booths, both static files")
     warm = Load()
-    for _lang, q in QUERIES:
-        await timed_get(client, search_path[q], warm)
+    for _round in range(server.workers + 1):
+        for _lang, q in QUERIES:
+            await timed_get(client, search_path[q], warm)
     for path in (prep.booth_static_path, prep.search_static_path):
         for _ in range(20):
             await timed_get(client, path, warm)
@@ -856,7 +1052,7 @@ async def http_phases(opts: argparse.Namespace, prep: Prepared, server: Server) 
         f"search over HTTP: {len(QUERIES)} queries × {opts.rounds} rounds, each followed by "
         f"{prep.search_static_path}"
     )
-    search_by_query, search_all, search_static = await run_sequential_pairs(
+    search_by_query, search_all, search_static, search_pairs = await run_sequential_pairs(
         client,
         [(search_path[q], prep.search_static_path) for _lang, q in order],
         [q for _lang, q in order],
@@ -866,19 +1062,53 @@ async def http_phases(opts: argparse.Namespace, prep: Prepared, server: Server) 
     s = summary(search_all.latencies)
     say(f"  search p50 {s.get('p50_ms')} ms, p99 {s.get('p99_ms')} ms")
 
-    say(f"booth pages sequentially: {len(prep.sequential_ids)}, each followed by the static file")
-    _by, booth_seq, booth_seq_static = await run_sequential_pairs(
+    say(
+        f"booth pages sequentially: {len(prep.sequential_ids)} never viewed (cache miss), then "
+        "the same again (cache hit), each followed by the static file"
+    )
+    seq_paths = [f"/booths/{pk}/" for pk in prep.sequential_ids]
+    booth_seq_by, booth_seq, booth_seq_static, _timeline = await run_sequential_pairs(
         client,
-        [(f"/booths/{pk}/", prep.booth_static_path) for pk in prep.sequential_ids],
-        ["booth"] * len(prep.sequential_ids),
+        [(path, prep.booth_static_path) for path in seq_paths * 2],
+        ["first view"] * len(seq_paths) + ["second view"] * len(seq_paths),
         server,
         time.monotonic() + opts.phase_seconds,
     )
     await client.close()
 
-    # Booth pages under load, in blocks alternating with the static file at the same concurrency.
+    generator = "wrk" if opts.wrk else "python"
     booth_paths = [f"/booths/{pk}/" for pk in prep.booth_ids]
-    booth_paths = (booth_paths * (opts.requests // len(booth_paths) + 1))[: opts.requests]
+    if opts.wrk:
+        # Every measured booth viewed once first: the load then measures the steady state of a
+        # hall whose pages are in the cache (they stay BIZWEEK_BOOTH_CACHE_SECONDS). The cold
+        # phase below measures pages nobody viewed yet.
+        say(f"viewing the {len(booth_paths)} measured booths once (8 clients, not measured)")
+        primed = await run_concurrent(
+            [HttpClient(port) for _ in range(8)],
+            booth_paths,
+            server,
+            time.monotonic() + opts.phase_seconds,
+        )
+        cold_paths = [f"/booths/{pk}/" for pk in prep.cold_ids]
+        say(
+            f"booth pages never viewed before: wrk, {opts.concurrency} clients, "
+            f"{opts.cold_seconds:.0f} s over {len(cold_paths)} booths, each client its own share"
+        )
+        cold = run_wrk(
+            server,
+            cold_paths,
+            connections=opts.concurrency,
+            seconds=opts.cold_seconds,
+            mode="slice",
+            workdir=opts.data_dir,
+        )
+        c = cold.report()
+        say(f"  cold booth {c['throughput_rps']} req/s p99 {c.get('p99_ms')} ms")
+    else:
+        booth_paths = (booth_paths * (opts.requests // len(booth_paths) + 1))[: opts.requests]
+        primed, cold = None, None
+
+    # Booth pages under load, in blocks alternating with the static file at the same concurrency.
     blocks = max(1, opts.blocks)
     size = -(-len(booth_paths) // blocks)
     booth_load, static_load = Load(), Load()
@@ -886,40 +1116,72 @@ async def http_phases(opts: argparse.Namespace, prep: Prepared, server: Server) 
     visitors = [HttpClient(port) for _ in range(opts.concurrency)]  # cookies kept across blocks
     deadline = time.monotonic() + opts.phase_seconds
     for block in range(blocks):
-        chunk = booth_paths[block * size : (block + 1) * size]
-        if not chunk:
-            break
-        say(
-            f"block {block + 1}/{blocks}: {len(chunk)} booth pages, then {len(chunk)} × "
-            f"{prep.booth_static_path}, {opts.concurrency} concurrent clients"
-        )
-        one = await run_concurrent(visitors, chunk, server, deadline)
+        if opts.wrk:
+            say(
+                f"block {block + 1}/{blocks}: wrk, {opts.block_seconds:.0f} s of booth pages "
+                f"({len(booth_paths)} booths in rotation), then {opts.block_seconds:.0f} s of "
+                f"{prep.booth_static_path}, {opts.concurrency} clients"
+            )
+            one = run_wrk(
+                server,
+                booth_paths,
+                connections=opts.concurrency,
+                seconds=opts.block_seconds,
+                mode="rotate",
+                workdir=opts.data_dir,
+            )
+            two = run_wrk(
+                server,
+                [prep.booth_static_path],
+                connections=opts.concurrency,
+                seconds=opts.block_seconds,
+                mode="rotate",
+                workdir=opts.data_dir,
+            )
+        else:
+            chunk = booth_paths[block * size : (block + 1) * size]
+            if not chunk:
+                break
+            say(
+                f"block {block + 1}/{blocks}: {len(chunk)} booth pages, then {len(chunk)} × "
+                f"{prep.booth_static_path}, {opts.concurrency} concurrent clients"
+            )
+            one = await run_concurrent(visitors, chunk, server, deadline)
+            two = await run_concurrent(
+                [HttpClient(port) for _ in range(opts.concurrency)],
+                [prep.booth_static_path] * len(chunk),
+                server,
+                deadline + 30,
+            )
         booth_load.merge(one)
-        two = await run_concurrent(
-            [HttpClient(port) for _ in range(opts.concurrency)],
-            [prep.booth_static_path] * len(chunk),
-            server,
-            deadline + 30,
-        )
         static_load.merge(two)
         b, st = one.report(), two.report()
         per_block.append(
             {
-                name: {k: r.get(k) for k in ("n", "p50_ms", "p99_ms", "throughput_rps")}
+                name: {
+                    k: r.get(k)
+                    for k in ("n", "p50_ms", "p99_ms", "throughput_rps", "other_cpu_cores")
+                }
                 for name, r in (("booth", b), ("static", st))
             }
         )
         say(
             f"  booth {b['throughput_rps']} req/s p99 {b.get('p99_ms')} ms | "
-            f"static {st['throughput_rps']} req/s p99 {st.get('p99_ms')} ms"
+            f"static {st['throughput_rps']} req/s p99 {st.get('p99_ms')} ms | "
+            f"other processes {b.get('other_cpu_cores')} / {st.get('other_cpu_cores')} cores"
         )
 
     return {
+        "generator": generator,
         "search_by_query": search_by_query,
         "search": search_all,
         "search_static": search_static,
+        "search_pairs": search_pairs,
         "booth_sequential": booth_seq,
+        "booth_sequential_by_view": booth_seq_by,
         "booth_sequential_static": booth_seq_static,
+        "booth_primed": primed,
+        "booth_cold": cold,
         "booth_load": booth_load,
         "static_load": static_load,
         "per_block": per_block,
@@ -940,16 +1202,63 @@ def post_run_counts() -> dict[str, int]:
     }
 
 
+def config_summary(runs: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of one server configuration, with its ratios to the static file."""
+    search = runs["search"].report()
+    search_static = runs["search_static"].report()
+    booth = runs["booth_load"].report()
+    static = runs["static_load"].report()
+    cold = runs["booth_cold"].report() if runs["booth_cold"] is not None else {}
+    return {
+        "configuration": runs["configuration"],
+        "search_p50_ms": search.get("p50_ms"),
+        "search_p99_ms": search.get("p99_ms"),
+        "search_static_p99_ms": search_static.get("p99_ms"),
+        "search_p99_vs_static_p99": ratio(search.get("p99_ms"), search_static.get("p99_ms")),
+        "booth_p50_ms": booth.get("p50_ms"),
+        "booth_p99_ms": booth.get("p99_ms"),
+        "booth_throughput_rps": booth["throughput_rps"],
+        "booth_server_cpu_ms_per_request": booth["server_cpu_ms_per_request"],
+        "static_p99_ms": static.get("p99_ms"),
+        "static_throughput_rps": static["throughput_rps"],
+        "static_server_cpu_ms_per_request": static["server_cpu_ms_per_request"],
+        "booth_p99_vs_static_p99": ratio(booth.get("p99_ms"), static.get("p99_ms")),
+        "booth_throughput_vs_static": ratio(booth["throughput_rps"], static["throughput_rps"]),
+        "booth_cold_p99_ms": cold.get("p99_ms"),
+        "booth_cold_throughput_rps": cold.get("throughput_rps"),
+        "other_processes_cpu_cores": {
+            "booth": booth.get("other_cpu_cores"),
+            "static": static.get("other_cpu_cores"),
+        },
+        "server_errors_logged": runs["server_errors_logged"],
+    }
+
+
+def slowest_searches(runs: dict[str, Any], n: int = 10) -> list[dict[str, Any]]:
+    """The slowest searches with the static request right after each: when that one is slow
+    too, the server or the machine stalled (GC, another process), not the query."""
+    pairs = [p for p in runs["search_pairs"] if p[1] is not None]
+    pairs.sort(key=lambda p: p[1], reverse=True)
+    return [
+        {
+            "q": label,
+            "ms": round(page * 1000, 2),
+            "static_after_ms": round(static * 1000, 2) if static is not None else None,
+        }
+        for label, page, static in pairs[:n]
+    ]
+
+
 def build_results(
     opts: argparse.Namespace,
     demo: dict[str, Any],
     prep: Prepared,
-    runs: dict[str, Any],
+    all_runs: list[dict[str, Any]],
     after: dict[str, int],
-    server: Server,
     started_at: datetime,
     load_start: list[float] | None,
 ) -> dict[str, Any]:
+    runs = all_runs[0]  # the headline configuration
     search_all: Load = runs["search"]
     search = search_all.report()
     search_static = runs["search_static"].report()
@@ -967,9 +1276,12 @@ def build_results(
 
     errors = sum(
         sum(load.errors.values())
-        for key, load in runs.items()
+        for one in all_runs
+        for key, load in one.items()
         if isinstance(load, Load) and key != "search_by_query"
     )
+    cold = runs["booth_cold"].report() if runs["booth_cold"] is not None else None
+    seq_by = {k: v.report() for k, v in runs["booth_sequential_by_view"].items()}
     search_p99, booth_p99 = search.get("p99_ms"), booth.get("p99_ms")
     targets = {
         name: {"max_ms": limit, "value_ms": value, "pass": value is not None and value < limit}
@@ -981,7 +1293,7 @@ def build_results(
         "benchmark": "hall",
         "valid": errors == 0,
         "failed_requests": errors,
-        "server_errors_logged": server.logged_errors(),
+        "server_errors_logged": sum(one["server_errors_logged"] for one in all_runs),
         "started_at": started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - _STARTED, 1),
         # headline figures (milliseconds)
@@ -1001,10 +1313,26 @@ def build_results(
         "booth_cpu_vs_static_cpu": ratio(
             booth["server_cpu_ms_per_request"], static["server_cpu_ms_per_request"]
         ),
+        "booth_cold_p99_ms": cold.get("p99_ms") if cold else None,
+        "booth_cold_throughput_rps": cold.get("throughput_rps") if cold else None,
+        "booth_first_view_p50_ms": seq_by.get("first view", {}).get("p50_ms"),
+        "booth_second_view_p50_ms": seq_by.get("second view", {}).get("p50_ms"),
+        "configuration": runs["configuration"],
+        "load_generator": runs["generator"],
         "ratios_basis": (
             "static_p99_ms is the booth-size static file at the booth load's concurrency "
             "(booth_* ratios use it); search_* ratios use the search-size static file fetched "
             "sequentially, interleaved with the searches (search_static_*)."
+        ),
+        "booth_basis": (
+            "booth_* figures are the steady state: every measured booth was viewed once before "
+            "the load, so its page is in the cache, as in a hall that is being visited (pages "
+            "stay BIZWEEK_BOOTH_CACHE_SECONDS); visitors are anonymous and each GET still "
+            "checks permissions on fresh rows and records the visit. booth_cold_* are booths "
+            "nobody viewed before, at the same concurrency; booth_first_view/second_view are "
+            "one client's miss and hit."
+            if runs["generator"] == "wrk"
+            else "booth_* figures: each measured booth requested about once (cache misses)."
         ),
         "cpu_note": (
             "server_cpu_ms_per_request is the server process's CPU time (/proc, 10 ms ticks) "
@@ -1012,6 +1340,7 @@ def build_results(
             "sequential) it includes the interleaved static request."
         ),
         "targets": targets,
+        "configurations": [config_summary(one) for one in all_runs],
         # what ran
         "companies": prep.counts["companies"],
         "products": prep.counts["products"],
@@ -1029,12 +1358,24 @@ def build_results(
             "database": "SQLite (WAL) in the data directory",
             "data_dir": str(opts.data_dir),
             "demo": demo,
-            "server": "bizweek serve: uvicorn, 1 worker, DEBUG=0, uvicorn access log on",
+            "server": f"bizweek serve: uvicorn, {runs['configuration']['workers']} worker(s), "
+            "DEBUG=0, uvicorn access log on",
             "static_files": "WhiteNoise middleware of the same server; the two files are "
             "copies of a median booth page and a median search response, put in STATIC_ROOT",
-            "load_generator": "this script: asyncio keep-alive HTTP/1.1 clients in one process "
-            "on the same machine; it competes with the server for the same "
-            f"{machine()['nproc']} cores, and its own scheduling delay is inside every latency",
+            "load_generator": (
+                f"{runs['configuration']['generator']} for the concurrent booth and static "
+                "phases: one thread and one keep-alive connection per client, paths rotated by "
+                "a Lua script, exact latency histograms; the sequential phases (search, booth "
+                "one at a time) use this script's asyncio client"
+                if runs["generator"] == "wrk"
+                else "this script: asyncio keep-alive HTTP/1.1 clients in one process on the "
+                "same machine; it competes with the server for the same "
+                f"{machine()['nproc']} cores, and its own scheduling delay is inside every "
+                "latency (install wrk for the concurrent phases: make bench does)"
+            ),
+            "other_processes": "other_cpu_cores in each phase is the machine's busy CPU time "
+            "(/proc/stat) minus the server's and the load generator's, per second: what other "
+            "processes took from the 2 cores while it ran",
             "visitors": "each of the concurrent clients keeps its cookies like a browser, so "
             "each is one anonymous visitor (one session); every booth GET records a BoothVisit "
             "(a database write), as in production",
@@ -1060,6 +1401,9 @@ def build_results(
                     "http_p50_ms": summary(by_query[q].latencies).get("p50_ms")
                     if q in by_query
                     else None,
+                    "http_p99_ms": summary(by_query[q].latencies).get("p99_ms")
+                    if q in by_query
+                    else None,
                     "http_max_ms": summary(by_query[q].latencies).get("max_ms")
                     if q in by_query
                     else None,
@@ -1067,6 +1411,7 @@ def build_results(
                 }
                 for lang, q in QUERIES
             ],
+            "slowest": slowest_searches(runs),
             "in_process": {
                 "ranked_ids": prep.engine["ranked_ids"],
                 "find_companies_page": prep.engine["find_companies_page"],
@@ -1095,9 +1440,13 @@ def build_results(
                 "bytes": prep.booth_static_bytes,
                 **static,
             },
+            "cold": cold,
+            "primed": runs["booth_primed"].report() if runs["booth_primed"] else None,
             "sequential": {
-                "what": "one client, each booth page followed by the static file",
+                "what": "one client, each booth page followed by the static file; every booth "
+                "twice: its first view (cache miss) and its second (cache hit)",
                 "booth": booth_seq,
+                "by_view": seq_by,
                 "static": booth_seq_static,
                 "booth_p50_vs_static_p50": ratio(
                     booth_seq.get("p50_ms"), booth_seq_static.get("p50_ms")
@@ -1139,11 +1488,77 @@ def print_summary(results: dict[str, Any]) -> None:
         f"{results['static_throughput_rps']} req/s, ratio {results['booth_p99_vs_static_p99']})"
         f"  target <150 ms: {mark('booth_p99_ms')}"
     )
+    if results.get("booth_cold_p99_ms") is not None:
+        print(
+            f"booth   never viewed before: p99 {results['booth_cold_p99_ms']} ms  "
+            f"{results['booth_cold_throughput_rps']} req/s"
+        )
+    for one in results["configurations"]:
+        print(
+            f"  {one['configuration']['server']}, {one['configuration']['cache']}: booth p99 "
+            f"{one['booth_p99_ms']} ms {one['booth_throughput_rps']} req/s; static p99 "
+            f"{one['static_p99_ms']} ms {one['static_throughput_rps']} req/s; search p99 "
+            f"{one['search_p99_ms']} ms; other processes {one['other_processes_cpu_cores']} cores"
+        )
     if not results["valid"]:
         print(f"{results['failed_requests']} requests failed: the figures are not valid")
 
 
 # --- main ----------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """The Redis that several workers need (shared cache and channel layer).
+
+    REDIS_URL from the environment when set, else a throwaway redis-server on a free loopback
+    port without persistence, stopped with the benchmark.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.proc: subprocess.Popen | None = None
+        self.description = ""
+
+    def start(self) -> str:
+        if ORIGINAL_REDIS_URL:
+            self.description = "Redis at REDIS_URL from the environment"
+            return ORIGINAL_REDIS_URL
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise BenchError(
+                "--workers > 1 needs Redis: set REDIS_URL or install redis-server "
+                "(apt-get install redis-server), or run with --workers 1"
+            )
+        port = free_port()
+        self.proc = subprocess.Popen(  # noqa: S603
+            [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    version = subprocess.run(  # noqa: S603
+                        [binary, "--version"], capture_output=True, text=True, check=False
+                    ).stdout.split()
+                    found = next((v for v in version if v.startswith("v=")), "v=?")[2:]
+                    self.description = f"redis-server {found} started by the benchmark"
+                    return f"redis://{HOST}:{port}/0"
+            time.sleep(0.1)
+        raise BenchError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc = None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -1157,9 +1572,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=3,
         help="Rounds of the in-process find_companies timing (ranked_ids uses --rounds).",
     )
+    parser.add_argument(
+        "--workers",
+        default="2,1",
+        help="Server configurations to measure, as worker counts: the first is the headline, "
+        "the others are listed beside it in `configurations`. More than one worker runs with "
+        "Redis (REDIS_URL, else a redis-server started here); one worker uses the local "
+        "memory cache, like `make run`. Default: 2,1.",
+    )
+    parser.add_argument(
+        "--generator",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="Load generator of the concurrent phases: wrk when installed (auto), or this "
+        "script's asyncio clients.",
+    )
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=2000, help="Booth pages under load.")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=2000,
+        help="Distinct booths in the load (the Python generator requests each once).",
+    )
     parser.add_argument("--blocks", type=int, default=4, help="Booth/static alternations.")
+    parser.add_argument(
+        "--block-seconds", type=float, default=8.0, help="wrk: seconds of each booth/static block."
+    )
+    parser.add_argument(
+        "--cold-seconds", type=float, default=6.0, help="wrk: seconds of never-viewed booths."
+    )
     parser.add_argument("--sequential", type=int, default=100, help="Booth pages one at a time.")
     parser.add_argument(
         "--phase-seconds", type=float, default=180.0, help="Time limit of each measured phase."
@@ -1172,13 +1613,71 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     opts = parser.parse_args(argv)
     opts.data_dir = opts.data_dir.resolve()
     opts.static_root = opts.data_dir / "static-bench"
+    try:
+        opts.worker_counts = [int(w) for w in opts.workers.split(",") if w.strip()]
+    except ValueError:
+        parser.error("--workers takes worker counts separated by commas, e.g. 2,1")
+    if not opts.worker_counts or min(opts.worker_counts) < 1:
+        parser.error("--workers needs at least one count >= 1")
     if min(opts.rounds, opts.engine_rounds, opts.concurrency, opts.requests, opts.blocks) < 1:
         parser.error("rounds, engine-rounds, concurrency, requests and blocks must be >= 1")
+    if opts.generator == "wrk" and wrk_binary() is None:
+        parser.error("--generator wrk: wrk is not installed (apt-get install wrk)")
+    opts.wrk = opts.generator == "wrk" or (opts.generator == "auto" and wrk_binary() is not None)
     return opts
 
 
 def _on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def run_configuration(
+    opts: argparse.Namespace,
+    prep: Prepared,
+    env: dict[str, str],
+    workers: int,
+    cleanup: list[Any],
+) -> dict[str, Any]:
+    """Start the server in one configuration, run every HTTP phase against it, stop it."""
+    server_env = dict(env)
+    redis = None
+    cache = "Django local-memory cache (one process)"
+    if workers > 1:
+        redis = RedisServer(opts.data_dir)
+        cleanup.append(redis)
+        server_env["REDIS_URL"] = redis.start()
+        # What docs/deployment.md recommends with Redis: sessions read from the cache.
+        server_env["BIZWEEK_SESSION_ENGINE"] = "django.contrib.sessions.backends.cached_db"
+        cache = f"Django RedisCache and channels-redis: {redis.description}"
+    server = Server(server_env, free_port(), opts.data_dir / "server.log", workers)
+    cleanup.append(server)
+    server.start()
+    server.wait_ready(prep.booth_static_path)
+    try:
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    except ImportError:
+        loop_factory = None
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runs = runner.run(http_phases(opts, prep, server))
+    server.stop()
+    if redis is not None:
+        redis.stop()
+    binary = wrk_binary()
+    runs["server_errors_logged"] = server.logged_errors()
+    runs["configuration"] = {
+        "workers": workers,
+        "server": f"bizweek serve --workers {workers} (uvicorn)",
+        "database": "SQLite (WAL) in the data directory, one connection per request "
+        "(DATABASE_CONN_MAX_AGE=0)",
+        "cache": cache,
+        "sessions": server_env.get(
+            "BIZWEEK_SESSION_ENGINE", "django.contrib.sessions.backends.db (the default)"
+        ),
+        "generator": wrk_version(binary) if opts.wrk and binary else "python asyncio",
+    }
+    return runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1187,30 +1686,23 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _on_signal)
     started_at = datetime.now(UTC)
     load_start = loadavg()
-    server: Server | None = None
+    cleanup: list[Any] = []
     try:
         ensure_venv()
         opts.data_dir.mkdir(parents=True, exist_ok=True)
         opts.static_root.mkdir(parents=True, exist_ok=True)
         env = bench_env(opts.data_dir, opts.static_root)
+        for name in ("DATABASE_URL", "REDIS_URL"):  # this process measures the same database
+            os.environ.pop(name, None)
         os.environ.update(env)
         demo = ensure_demo(opts, env)
-        port = free_port()
-        prep = prepare(opts, port)
-        server = Server(env, port, opts.data_dir / "server.log")
-        server.start()
-        server.wait_ready(prep.booth_static_path)
-        try:
-            import uvloop
-
-            loop_factory = uvloop.new_event_loop
-        except ImportError:
-            loop_factory = None
-        with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runs = runner.run(http_phases(opts, prep, server))
-        server.stop()
+        prep = prepare(opts, free_port())
+        all_runs = []
+        for workers in opts.worker_counts:
+            say(f"== configuration: {workers} worker(s)")
+            all_runs.append(run_configuration(opts, prep, env, workers, cleanup))
         after = post_run_counts()
-        results = build_results(opts, demo, prep, runs, after, server, started_at, load_start)
+        results = build_results(opts, demo, prep, all_runs, after, started_at, load_start)
     except BenchError as error:
         print(f"hall benchmark cannot run: {error}", file=sys.stderr)
         return 2
@@ -1219,8 +1711,8 @@ def main(argv: list[str] | None = None) -> int:
         print("hall benchmark failed: see the traceback above", file=sys.stderr)
         return 2
     finally:
-        if server is not None:
-            server.stop()
+        for item in reversed(cleanup):
+            item.stop()
     write_results(opts.output, results)
     say(f"wrote {opts.output}")
     print_summary(results)

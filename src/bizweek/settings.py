@@ -138,7 +138,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Booth pages are cached per booth and language (expo/booth_cache.py): room for the
+            # whole hall rather than Django's default of 300 entries.
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("BIZWEEK_LOCMEM_MAX_ENTRIES", "20000"))},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "accounts.User"
@@ -188,6 +195,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("BIZWEEK_MEDIA_ROOT", DATA_DIR / "media"))
 SERVE_MEDIA = env_bool("BIZWEEK_SERVE_MEDIA", True)
 
+# How long the shared parts of a booth page stay cached. Edits of the booth invalidate them at
+# once; this bounds only what the cache key cannot see (renamed sectors or HS codes).
+BIZWEEK_BOOTH_CACHE_SECONDS = int(os.environ.get("BIZWEEK_BOOTH_CACHE_SECONDS", "600"))
+
 # Upload limits (bytes). Django refuses larger request bodies before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -220,6 +231,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read on every page (the booth-visit counter keys anonymous visitors on them);
+# "cached_db" reads them from the cache and writes through to the database.
+SESSION_ENGINE = os.environ.get("BIZWEEK_SESSION_ENGINE", "django.contrib.sessions.backends.db")
 
 LOGGING = {
     "version": 1,

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,6 +23,7 @@ from bizweek.companies.models import Company, CompanyRole
 from bizweek.companies.signals import companies_changed
 
 from . import search
+from .booth_cache import touch_booths
 from .models import Booth, BoothVisit, Brochure, Product, ProductPhoto
 
 FEATURED_FIRST = F("booth__featured").desc(nulls_last=True)  # no booth row yet = not featured
@@ -206,6 +207,7 @@ def move_product(product: Product, direction: int, *, by: User) -> None:
     for position, item in enumerate(siblings, start=1):
         if item.position != position:
             Product.objects.filter(pk=item.pk).update(position=position)
+    touch_booths([product.company_id])  # update() sends no signal
 
 
 def add_photo(product: Product, upload: Any, *, by: User) -> ProductPhoto:
@@ -310,36 +312,47 @@ def _visitor_key(request: HttpRequest) -> str:
     return f"s:{digest}"
 
 
-def record_visit(company: Company, request: HttpRequest) -> None:
-    """Count a visit once per visitor and day; a company's own members are not visitors."""
+def record_visit(company_id: int, request: HttpRequest) -> None:
+    """Count a visit once per visitor and day; a company's own members are not visitors.
+
+    One statement, whatever the case: an insert that turns into `views + 1` when the visitor
+    was already counted today (ON CONFLICT, SQLite >= 3.24 and PostgreSQL). No read first, no
+    savepoint, no lost update when the same visitor's requests race.
+    """
     user = request.user
-    if user.is_authenticated and user.company_id == company.pk:
+    if user.is_authenticated and user.company_id == company_id:
         return
-    day = timezone.localdate()
     key = _visitor_key(request)
-    updated = BoothVisit.objects.filter(company=company, day=day, visitor_key=key).update(
-        views=F("views") + 1
-    )
-    if updated:
-        return
     country, role = "", "visitor"
     if user.is_authenticated:
         role = user.role
         country = user.company.country if user.company_id else ""
-    try:
-        with transaction.atomic():
-            BoothVisit.objects.create(
-                company=company,
-                day=day,
-                visitor_key=key,
-                user=user if user.is_authenticated else None,
-                country=country,
-                role=role,
-            )
-    except IntegrityError:  # the same visitor's parallel request won the race
-        BoothVisit.objects.filter(company=company, day=day, visitor_key=key).update(
-            views=F("views") + 1
-        )
+    quote = connection.ops.quote_name
+    table = quote(BoothVisit._meta.db_table)
+    columns = ", ".join(
+        quote(c)
+        for c in ("company_id", "day", "visitor_key", "user_id", "country", "role", "views")
+    )
+    conflict = ", ".join(quote(c) for c in ("company_id", "day", "visitor_key"))
+    views = quote("views")
+    sql = (
+        f"INSERT INTO {table} ({columns}, {quote('first_seen_at')}) "  # noqa: S608
+        f"VALUES (%s, %s, %s, %s, %s, %s, 1, %s) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {views} = {table}.{views} + 1"
+    )
+    now = timezone.now()
+    field = BoothVisit._meta.get_field
+    params = [
+        company_id,
+        field("day").get_db_prep_value(timezone.localdate(now), connection),
+        key,
+        user.pk if user.is_authenticated else None,
+        country,
+        role,
+        field("first_seen_at").get_db_prep_value(now, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def visit_stats(company: Company | None, *, by: User, days: int = 14) -> dict:

@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bizweek.companies.models import Company, CompanyRole, HSCode, Sector
 
-from . import search, services
+from . import booth_cache, search, services
 from .forms import BrochureForm, ImageUploadForm, ProductForm, VideoUploadForm
 from .models import Brochure, Product, ProductPhoto
 
@@ -94,7 +95,17 @@ def _company_or_404(pk: int) -> Company:
 
 
 def booth(request: HttpRequest, pk: int) -> HttpResponse:
-    company = _company_or_404(pk)
+    """A booth page. Who may see it, and the visit, always come from fresh rows; the content
+    comes from the cache (booth_cache.py): the whole page for anonymous visitors, the parts
+    shared by everyone for signed-in ones."""
+    state = None
+    if booth_cache.page_is_cacheable(request):
+        state = booth_cache.booth_state(pk)
+        html = booth_cache.cached_page(request, state) if state is not None else None
+        if html is not None:  # a public booth: anyone may see it
+            services.record_visit(pk, request)
+            return HttpResponse(html)
+    company = get_object_or_404(Company.objects.select_related("booth"), pk=pk)
     if company.role != CompanyRole.SELLER:
         return redirect("companies:detail", pk=pk)
     if not request.user.has_perm("expo.view_booth", company):
@@ -103,28 +114,48 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
     preview = can_edit and request.GET.get("preview") == "1"
     booth_obj = getattr(company, "booth", None)
     if not preview:
-        services.record_visit(company, request)
-    products = services.visible_products(company, preview=preview)
-    share_url = request.build_absolute_uri(reverse("expo:booth", args=[pk]))
-    return render(
-        request,
-        "expo/booth.html",
-        {
-            "company": company,
-            "booth": booth_obj,
-            "products": products,
-            "brochures": company.brochures.all(),
-            "can_edit": can_edit,
-            "preview": preview,
-            "share_url": share_url,
-            "og_image": _og_image(request, booth_obj, products),
-            "can_request": _can_request(request, company),
-            "current_mark": _mark(request, company),
-            "members": company.members.filter(is_active=True)
-            if request.user.is_authenticated
-            else [],
-        },
+        services.record_visit(company.pk, request)
+    if state is not None:
+        return HttpResponse(
+            booth_cache.store_page(
+                request,
+                state,
+                lambda csrf_token: _render_booth(
+                    request, company, booth_obj, can_edit=False, preview=False, csrf=csrf_token
+                ),
+            )
+        )
+    return HttpResponse(
+        _render_booth(request, company, booth_obj, can_edit=can_edit, preview=preview)
     )
+
+
+def _render_booth(
+    request: HttpRequest,
+    company: Company,
+    booth_obj: object,
+    *,
+    can_edit: bool,
+    preview: bool,
+    csrf: str | None = None,
+) -> str:
+    parts = booth_cache.booth_parts(company, booth_obj, preview=preview)
+    can_request = _can_request(request, company)
+    context = {
+        "company": company,
+        "booth": booth_obj,
+        "parts": parts,
+        "can_edit": can_edit,
+        "preview": preview,
+        "share_url": request.build_absolute_uri(reverse("expo:booth", args=[company.pk])),
+        "og_image": request.build_absolute_uri(parts["og_image"]) if parts["og_image"] else "",
+        "can_request": can_request,
+        "current_mark": _mark(request, company) if can_request else "",
+        "members": company.members.filter(is_active=True) if request.user.is_authenticated else [],
+    }
+    if csrf is not None:  # a placeholder the cached page swaps for each visitor's token
+        context["csrf_token"] = csrf
+    return render_to_string("expo/booth.html", context, request=request)
 
 
 def _mark(request: HttpRequest, company: Company) -> str:
@@ -140,16 +171,6 @@ def _mark(request: HttpRequest, company: Company) -> str:
 def _can_request(request: HttpRequest, company: Company) -> bool:
     user = request.user
     return bool(user.is_authenticated and user.company_id and user.company_id != company.pk)
-
-
-def _og_image(request: HttpRequest, booth_obj, products) -> str:  # noqa: ANN001
-    if booth_obj is not None and booth_obj.logo:
-        return request.build_absolute_uri(booth_obj.logo.url)
-    for product in products:
-        photos = list(product.photos.all())
-        if photos:
-            return request.build_absolute_uri(photos[0].image.url)
-    return ""
 
 
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
