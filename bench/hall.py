@@ -44,6 +44,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchlib import git_head, loadavg, machine  # noqa: E402
+
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 BIZWEEK = ROOT / ".venv" / "bin" / "bizweek"
 HOST = "127.0.0.1"
@@ -147,32 +151,6 @@ def median_int(values: list[int]) -> int:
 # --- what ran ------------------------------------------------------------------------------
 
 
-def git_head() -> dict[str, str | None]:
-    """HEAD's commit read from .git without running git (the working tree may differ)."""
-    git = ROOT / ".git"
-    try:
-        if git.is_file():  # a worktree: "gitdir: PATH"
-            git = (ROOT / git.read_text().split(":", 1)[1].strip()).resolve()
-        common = git
-        if (git / "commondir").exists():
-            common = (git / (git / "commondir").read_text().strip()).resolve()
-        head = (git / "HEAD").read_text().strip()
-        if not head.startswith("ref: "):
-            return {"commit": head, "branch": None}
-        ref = head[5:]
-        for base in (git, common):
-            if (base / ref).exists():
-                return {"commit": (base / ref).read_text().strip(), "branch": ref[11:]}
-        packed = common / "packed-refs"
-        if packed.exists():
-            for line in packed.read_text().splitlines():
-                if line.endswith(" " + ref):
-                    return {"commit": line.split()[0], "branch": ref[11:]}
-        return {"commit": None, "branch": ref[11:]}
-    except OSError:
-        return {"commit": None, "branch": None}
-
-
 def tree_fingerprint(paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in sorted(paths):
@@ -189,30 +167,6 @@ def source_fingerprint() -> str:
         if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".mo"}
     ]
     return tree_fingerprint(files)
-
-
-def machine() -> dict[str, Any]:
-    memory_mb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_mb = int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu_count": os.cpu_count(),
-        "memory_total_mb": memory_mb,
-        "platform": platform.platform(),
-        "cpu": platform.processor() or platform.machine(),
-    }
-
-
-def loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
 
 
 def versions() -> dict[str, str]:
