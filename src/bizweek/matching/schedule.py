@@ -1,32 +1,38 @@
-"""Optimal B2B meeting scheduling: give every accepted meeting a time slot.
-
-The problem is the business-to-business meeting scheduling problem of Bofill et al.,
-"Constraint Solving Approaches to the Business-to-Business Meeting Scheduling Problem",
-JAIR 74 (2022). Every meeting between two participants gets one slot such that nobody is in
-two meetings at once, at most ``n_tables`` meetings share a slot, nobody meets in a slot they
-marked forbidden, morning-only (session 1) and afternoon-only (session 2) meetings stay in
-their session, and the numbers of breaks of any two participants differ by at most
-``max_breaks``. A break is a run of idle slots between two meetings of one participant; the
-total number of breaks is minimised.
+"""Optimal B2B meeting scheduling with OR-Tools CP-SAT (the problem: see ``b2b.py``).
 
 The module is pure Python plus OR-Tools (no Django), so the ``bizweek solve-b2b`` command,
-``bench/schedule.py`` and the web app share one solver. Participants and slots are 1-based
-as in the published ``.dzn`` files; meetings are 0-based list indices.
+``bench/schedule.py`` and the web app share one solver. The problem definition, the
+``.dzn`` parser and the independent checker live in ``b2b.py``, the greedy baseline in
+``greedy.py``; they are re-exported here so callers import one module.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
-import itertools
 import math
-import random
-import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from .b2b import (
+    SESSION_AFTERNOON,
+    SESSION_ANY,
+    SESSION_MORNING,
+    B2BInstance,
+    Solution,
+    check,
+    count_breaks,
+    parse_dzn,
+    total_breaks,
+    unplaced_reason,
+)
+from .greedy import greedy
 
 __all__ = [
+    "SESSION_AFTERNOON",
+    "SESSION_ANY",
+    "SESSION_MORNING",
     "B2BInstance",
     "Solution",
     "check",
@@ -35,576 +41,6 @@ __all__ = [
     "parse_dzn",
     "solve",
 ]
-
-SESSION_MORNING = 1
-SESSION_AFTERNOON = 2
-SESSION_ANY = 3
-
-
-@dataclass
-class B2BInstance:
-    """One scheduling problem. Participants and slots are 1-based; meetings 0-based."""
-
-    n_business: int
-    meetings: list[tuple[int, int, int]]
-    n_tables: int
-    n_slots: int
-    n_morning: int
-    forbidden: dict[int, set[int]] = field(default_factory=dict)
-    # Fairness: the breaks of any two participants differ by at most this. Every published
-    # instance has a participant with at most one meeting (so 0 breaks), which makes it
-    # "every participant has at most max_breaks breaks".
-    max_breaks: int = 2
-    fixed: dict[int, int] = field(default_factory=dict)
-    name: str = ""
-    # Extra per-slot limits on a subset of meetings, e.g. meetings that need an interpreter
-    # can use at most as many as there are interpreters free in that slot:
-    # [(meeting indices, {slot: capacity})]; a slot missing from the dict has capacity 0.
-    capacity_groups: list[tuple[list[int], dict[int, int]]] = field(default_factory=list)
-
-    def participant_meetings(self) -> dict[int, list[int]]:
-        """Meeting indices of every participant 1..n_business (empty lists included)."""
-        out: dict[int, list[int]] = {p: [] for p in range(1, self.n_business + 1)}
-        for i, (a, b, _s) in enumerate(self.meetings):
-            out.setdefault(a, []).append(i)
-            out.setdefault(b, []).append(i)
-        return out
-
-    def session_slots(self, session: int) -> range:
-        """The 1-based slots a session type may use."""
-        if session == SESSION_MORNING:
-            return range(1, self.n_morning + 1)
-        if session == SESSION_AFTERNOON:
-            return range(self.n_morning + 1, self.n_slots + 1)
-        return range(1, self.n_slots + 1)
-
-    def allowed_slots(self, i: int) -> list[int]:
-        """Slots meeting i may take: its session, neither side forbidden, fixed if fixed."""
-        a, b, session = self.meetings[i]
-        bad = self.forbidden.get(a, set()) | self.forbidden.get(b, set())
-        slots = [s for s in self.session_slots(session) if s not in bad]
-        if i in self.fixed:
-            slots = [s for s in slots if s == self.fixed[i]]
-        return slots
-
-
-@dataclass
-class Solution:
-    """A schedule: 1-based slot per meeting (None = not placed) and how good it is."""
-
-    slots: list[int | None]
-    breaks: int
-    optimal: bool
-    seconds: float
-    status: str
-    unplaced_reasons: dict[int, str] = field(default_factory=dict)
-    bound: int | None = None  # best proven lower bound on the breaks, when the solver has one
-
-    @property
-    def placed(self) -> int:
-        return sum(1 for s in self.slots if s is not None)
-
-
-# --- parsing -------------------------------------------------------------------------------
-
-
-def _dzn_int(text: str, key: str) -> int:
-    m = re.search(rf"\b{key}\s*=\s*(-?\d+)\s*;", text)
-    if not m:
-        raise ValueError(f"missing integer field {key!r}")
-    return int(m.group(1))
-
-
-def _dzn_value(text: str, key: str) -> str | None:
-    """Raw text between `key =` and the terminating `;` (None when the field is absent)."""
-    m = re.search(rf"\b{key}\s*=\s*([^;]*);", text)
-    return m.group(1) if m else None
-
-
-def _dzn_sets(raw: str) -> list[list[int]]:
-    return [
-        [int(x) for x in re.findall(r"-?\d+", body)] for body in re.findall(r"\{([^}]*)\}", raw)
-    ]
-
-
-def parse_dzn(text: str, name: str = "") -> B2BInstance:
-    """Read a MiniZinc data file of the published benchmark (or the same fields by hand).
-
-    Each participant's meetings are derived from `requested`; `nMeetingsBusiness` and
-    `meetingsxBusiness` (shifted by one and padded with a 1 in the published files) are only
-    cross-checked, so a file whose redundant fields disagree is rejected, not half-trusted.
-    """
-    text = "\n".join(line.split("%", 1)[0] for line in text.splitlines())
-    n_business = _dzn_int(text, "nBusiness")
-    n_meetings = _dzn_int(text, "nMeetings")
-    n_tables = _dzn_int(text, "nTables")
-    n_slots = _dzn_int(text, "nTotalSlots")
-    n_morning = _dzn_int(text, "nMorningSlots")
-    if min(n_business, n_meetings, n_tables, n_slots) < 0 or not 0 <= n_morning <= n_slots:
-        raise ValueError("sizes must be non-negative and nMorningSlots <= nTotalSlots")
-
-    raw = _dzn_value(text, "requested")
-    if raw is None:
-        raise ValueError("missing field 'requested'")
-    nums = [int(x) for x in re.findall(r"-?\d+", raw)]
-    if len(nums) != 3 * n_meetings:
-        raise ValueError(
-            f"requested has {len(nums)} numbers, expected 3 x nMeetings = {3 * n_meetings}"
-        )
-    meetings: list[tuple[int, int, int]] = []
-    for k in range(n_meetings):
-        a, b, session = nums[3 * k : 3 * k + 3]
-        if not (1 <= a <= n_business and 1 <= b <= n_business) or a == b:
-            raise ValueError(f"meeting {k + 1}: bad participants {a}, {b}")
-        if session not in (1, 2, 3):
-            raise ValueError(f"meeting {k + 1}: bad session {session}")
-        meetings.append((a, b, session))
-
-    inst = B2BInstance(
-        n_business=n_business,
-        meetings=meetings,
-        n_tables=n_tables,
-        n_slots=n_slots,
-        n_morning=n_morning,
-        name=name,
-    )
-    derived = inst.participant_meetings()
-
-    raw = _dzn_value(text, "nMeetingsBusiness")
-    if raw is not None:
-        counts = [int(x) for x in re.findall(r"-?\d+", raw)]
-        if len(counts) != n_business:
-            raise ValueError(f"nMeetingsBusiness has {len(counts)} entries, expected {n_business}")
-        for p, c in enumerate(counts, start=1):
-            if c != len(derived[p]):
-                raise ValueError(
-                    f"participant {p}: requested lists {len(derived[p])} meetings, "
-                    f"nMeetingsBusiness says {c}"
-                )
-
-    raw = _dzn_value(text, "meetingsxBusiness")
-    if raw is not None:
-        sets = _dzn_sets(raw)
-        if len(sets) != n_business:
-            raise ValueError(f"meetingsxBusiness has {len(sets)} sets, expected {n_business}")
-        for p, listed in enumerate(sets, start=1):
-            plain = {i + 1 for i in derived[p]}
-            shifted = {1} | {i + 2 for i in derived[p]}  # the published files' layout
-            if set(listed) not in (plain, shifted):
-                raise ValueError(f"participant {p}: meetingsxBusiness disagrees with requested")
-
-    raw = _dzn_value(text, "forbidden")
-    if raw is not None:
-        sets = _dzn_sets(raw)
-        if len(sets) != n_business:
-            raise ValueError(f"forbidden has {len(sets)} sets, expected {n_business}")
-        for p, slots in enumerate(sets, start=1):
-            real = {s for s in slots if s != 0}  # 0 is padding
-            if any(not 1 <= s <= n_slots for s in real):
-                raise ValueError(f"participant {p}: forbidden slot out of range")
-            if real:
-                inst.forbidden[p] = real
-
-    raw = _dzn_value(text, "fixed")
-    if raw is not None:
-        values = [int(x) for x in re.findall(r"-?\d+", raw)]
-        if values and len(values) != n_meetings:
-            raise ValueError(f"fixed has {len(values)} entries, expected {n_meetings}")
-        for i, s in enumerate(values):
-            if s:
-                if not 1 <= s <= n_slots:
-                    raise ValueError(f"meeting {i + 1}: fixed slot {s} out of range")
-                inst.fixed[i] = s
-
-    raw = _dzn_value(text, "precedences")
-    if raw is not None and any(v for body in _dzn_sets(raw) for v in body if v):
-        raise ValueError("precedences between meetings are not supported")
-    return inst
-
-
-# --- independent checking ------------------------------------------------------------------
-# Written from the problem statement alone, without the model's data structures, so that a
-# modelling mistake cannot hide itself.
-
-
-def count_breaks(instance: B2BInstance, slots: list[int | None]) -> dict[int, int]:
-    """Breaks per participant (every participant 1..n_business): idle runs between meetings."""
-    busy: dict[int, set[int]] = {p: set() for p in range(1, instance.n_business + 1)}
-    for (a, b, _session), s in zip(instance.meetings, slots, strict=True):
-        if s is None:
-            continue
-        busy.setdefault(a, set()).add(s)
-        busy.setdefault(b, set()).add(s)
-    out: dict[int, int] = {}
-    for p, used in busy.items():
-        ordered = sorted(used)
-        out[p] = sum(1 for x, y in itertools.pairwise(ordered) if y > x + 1)
-    return out
-
-
-def check(
-    instance: B2BInstance, slots: list[int | None], *, allow_unplaced: bool = False
-) -> list[str]:
-    """Every rule the schedule breaks, as readable lines; an empty list means feasible."""
-    problems: list[str] = []
-    if len(slots) != len(instance.meetings):
-        return [f"{len(slots)} slots given for {len(instance.meetings)} meetings"]
-    per_slot: dict[int, list[int]] = defaultdict(list)
-    per_person_slot: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, ((a, b, session), s) in enumerate(zip(instance.meetings, slots, strict=True)):
-        label = f"meeting {i + 1} ({a}-{b})"
-        if s is None:
-            if not allow_unplaced:
-                problems.append(f"{label}: not placed")
-            continue
-        if not isinstance(s, int) or not 1 <= s <= instance.n_slots:
-            problems.append(f"{label}: slot {s} out of range 1..{instance.n_slots}")
-            continue
-        if session == SESSION_MORNING and s > instance.n_morning:
-            problems.append(f"{label}: morning meeting in afternoon slot {s}")
-        if session == SESSION_AFTERNOON and s <= instance.n_morning:
-            problems.append(f"{label}: afternoon meeting in morning slot {s}")
-        for p in (a, b):
-            if s in instance.forbidden.get(p, ()):
-                problems.append(f"{label}: slot {s} is forbidden for participant {p}")
-            per_person_slot[(p, s)].append(i)
-        if i in instance.fixed and instance.fixed[i] != s:
-            problems.append(f"{label}: fixed at slot {instance.fixed[i]} but placed in {s}")
-        per_slot[s].append(i)
-    for (p, s), ms in sorted(per_person_slot.items()):
-        if len(ms) > 1:
-            listed = ", ".join(str(i + 1) for i in ms)
-            problems.append(f"participant {p}: double booked in slot {s} (meetings {listed})")
-    for s, ms in sorted(per_slot.items()):
-        if len(ms) > instance.n_tables:
-            problems.append(f"slot {s}: {len(ms)} meetings for {instance.n_tables} tables")
-    for number, (members, capacity) in enumerate(instance.capacity_groups, start=1):
-        member_set = set(members)
-        for s, ms in sorted(per_slot.items()):
-            used = sum(1 for i in ms if i in member_set)
-            if used > capacity.get(s, 0):
-                problems.append(
-                    f"slot {s}: {used} meetings of group {number} for capacity {capacity.get(s, 0)}"
-                )
-    breaks = count_breaks(instance, slots)
-    if breaks:
-        lo = min(breaks.values())
-        hi_p = max(breaks, key=lambda p: breaks[p])
-        if breaks[hi_p] - lo > instance.max_breaks:
-            problems.append(
-                f"fairness: participant {hi_p} has {breaks[hi_p]} breaks, the least is {lo} "
-                f"(allowed difference {instance.max_breaks})"
-            )
-    return problems
-
-
-# --- greedy baseline -----------------------------------------------------------------------
-
-
-def _total(breaks: dict[int, int]) -> int:
-    return sum(breaks.values())
-
-
-def greedy(
-    instance: B2BInstance, *, seed: int = 0, restarts: int = 20, smart: bool = False
-) -> Solution:
-    """First feasible slot, most constrained meeting first, randomized restarts.
-
-    The baseline beside the solver, and its fallback. At each step it takes the meeting with
-    the fewest slots still open to it (ties: participants with least slack, then at random)
-    and puts it in the earliest such slot; a meeting left without any open slot may move the
-    meetings blocking it elsewhere (short ejection chains). It ignores breaks and fairness
-    while placing; of all restarts it keeps the one that places most meetings, then is fair,
-    then has fewest breaks. `smart=True` instead picks the slot adding fewest breaks and
-    respects the fairness cap (the starting point for big events).
-    """
-    t0 = time.perf_counter()
-    rng = random.Random(seed)  # noqa: S311 - reproducible restarts, not security
-    n = len(instance.meetings)
-    allowed = [instance.allowed_slots(i) for i in range(n)]
-    best: tuple[tuple[int, int, int], list[int | None]] | None = None
-    for r in range(max(1, restarts)):
-        slots = _greedy_once(instance, allowed, rng if r else None, smart=smart)
-        breaks = count_breaks(instance, slots)
-        unfair = int(
-            bool(breaks) and max(breaks.values()) - min(breaks.values()) > instance.max_breaks
-        )
-        key = (sum(s is None for s in slots), unfair, _total(breaks))
-        if best is None or key < best[0]:
-            best = (key, slots)
-        if key == (0, 0, 0):
-            break
-    assert best is not None
-    slots = best[1]
-    reasons = {
-        i: _reason(instance, i, allowed, searched=False) for i, s in enumerate(slots) if s is None
-    }
-    return Solution(
-        slots=slots,
-        breaks=_total(count_breaks(instance, slots)),
-        optimal=False,
-        seconds=time.perf_counter() - t0,
-        status="HEURISTIC",
-        unplaced_reasons=reasons,
-    )
-
-
-class _Board:
-    """A partial schedule with undo, for the greedy pass and its repairs."""
-
-    def __init__(self, inst: B2BInstance, allowed: list[list[int]]) -> None:
-        self.inst = inst
-        self.allowed = allowed
-        self.busy: dict[tuple[int, int], int] = {}  # (participant, slot) -> meeting
-        self.at: dict[int, set[int]] = defaultdict(set)  # slot -> meetings
-        self.slots: list[int | None] = [None] * len(inst.meetings)
-        self.log: list[tuple[int, int, bool]] = []
-        self.mine: dict[int, set[int]] = defaultdict(set)  # participant -> busy slots
-        self.cap: int | None = None  # most breaks a participant may get (smart mode)
-        self._breaks: dict[int, int] = {}  # cache, dropped for a participant on every change
-        self.budget = 0  # relocations a repair may still try
-
-    def delta(self, p: int, s: int) -> int:
-        """Breaks participant p gains (or loses, -1) by also meeting in slot s."""
-        busy = self.mine[p]
-        if not busy:
-            return 0
-        left, right = (s - 1) in busy, (s + 1) in busy
-        below, above = min(busy) < s, max(busy) > s
-        if not below:
-            return 0 if right else 1
-        if not above:
-            return 0 if left else 1
-        return (0 if left else 1) + (0 if right else 1) - 1
-
-    def breaks(self, p: int) -> int:
-        got = self._breaks.get(p)
-        if got is None:
-            ordered = sorted(self.mine[p])
-            got = sum(1 for x, y in itertools.pairwise(ordered) if y > x + 1)
-            self._breaks[p] = got
-        return got
-
-    def is_ok(self, i: int, s: int) -> bool:
-        """Open, and within the per-participant break cap when there is one."""
-        if not self.is_open(i, s):
-            return False
-        if self.cap is None:
-            return True
-        a, b, _ = self.inst.meetings[i]
-        return all(self.breaks(p) + self.delta(p, s) <= self.cap for p in (a, b))
-
-    def is_open(self, i: int, s: int) -> bool:
-        a, b, _ = self.inst.meetings[i]
-        return (
-            (a, s) not in self.busy
-            and (b, s) not in self.busy
-            and len(self.at[s]) < self.inst.n_tables
-        )
-
-    def place(self, i: int, s: int) -> None:
-        a, b, _ = self.inst.meetings[i]
-        self._set(i, s, a, b)
-        self.log.append((i, s, True))
-
-    def _set(self, i: int, s: int, a: int, b: int) -> None:
-        self.slots[i] = s
-        self.busy[a, s] = i
-        self.busy[b, s] = i
-        self.at[s].add(i)
-        self.mine[a].add(s)
-        self.mine[b].add(s)
-        self._breaks.pop(a, None)
-        self._breaks.pop(b, None)
-
-    def _clear(self, i: int, s: int, a: int, b: int) -> None:
-        del self.busy[a, s], self.busy[b, s]
-        self.at[s].discard(i)
-        self.mine[a].discard(s)
-        self.mine[b].discard(s)
-        self._breaks.pop(a, None)
-        self._breaks.pop(b, None)
-        self.slots[i] = None
-
-    def unplace(self, i: int) -> int:
-        s = self.slots[i]
-        assert s is not None
-        a, b, _ = self.inst.meetings[i]
-        self._clear(i, s, a, b)
-        self.log.append((i, s, False))
-        return s
-
-    def undo(self, mark: int) -> None:
-        while len(self.log) > mark:
-            i, s, placed = self.log.pop()
-            a, b, _ = self.inst.meetings[i]
-            if placed:
-                self._clear(i, s, a, b)
-            else:
-                self._set(i, s, a, b)
-
-    def make_room(self, i: int, s: int, depth: int, tabu: frozenset[int]) -> bool:
-        """Move the meetings keeping meeting i out of slot s elsewhere (ejection chain)."""
-        a, b, _ = self.inst.meetings[i]
-        blockers = {self.busy[p, s] for p in (a, b) if (p, s) in self.busy}
-        options: list[set[int]] = [blockers]
-        if len(self.at[s]) - len(blockers) >= self.inst.n_tables:
-            options = [blockers | {j} for j in sorted(self.at[s] - blockers)]
-        tabu = tabu | {s}
-        for group in options:
-            mark = len(self.log)
-            if all(self._relocate(j, depth, tabu) for j in group) and self.is_ok(i, s):
-                return True
-            self.undo(mark)
-        return False
-
-    def _relocate(self, j: int, depth: int, tabu: frozenset[int]) -> bool:
-        self.budget -= 1
-        if self.budget < 0:
-            return False
-        self.unplace(j)
-        for t in self.allowed[j]:
-            if t not in tabu and self.is_ok(j, t):
-                self.place(j, t)
-                return True
-        if depth > 0:
-            for t in self.allowed[j]:
-                if t in tabu:
-                    continue
-                mark = len(self.log)
-                if self.make_room(j, t, depth - 1, tabu):
-                    self.place(j, t)
-                    return True
-                self.undo(mark)
-        return False
-
-
-def _greedy_once(
-    inst: B2BInstance,
-    allowed: list[list[int]],
-    rng: random.Random | None,
-    *,
-    smart: bool = False,
-) -> list[int | None]:
-    """One greedy pass; `rng` None means the deterministic order.
-
-    Plain: the earliest open slot. Smart: the open slot that adds fewest breaks to the two
-    participants (then the one next to most of their meetings, then the earliest), never
-    taking anyone over `max_breaks` when fairness means a cap; a cheap, fair starting point
-    for CP-SAT on big events.
-    """
-    n = len(inst.meetings)
-    mine: dict[int, list[int]] = defaultdict(list)
-    for i, (a, b, _) in enumerate(inst.meetings):
-        mine[a].append(i)
-        mine[b].append(i)
-    by_slot: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        for s in allowed[i]:
-            by_slot[s].append(i)
-    noise = [rng.random() if rng else 0.0 for _ in range(n)]
-    board = _Board(inst, allowed)
-    if smart and _cap_applies(inst):
-        board.cap = inst.max_breaks
-    ok = board.is_ok if smart else board.is_open  # counts below track openness only
-    count = [len(allowed[i]) for i in range(n)]
-    todo = set(range(n))
-    # Tie-break on the participants' slack: slots they may use minus meetings they have.
-    free = {p: len({s for i in ms for s in allowed[i]}) - len(ms) for p, ms in mine.items()}
-    slack = [min(free[a], free[b]) for a, b, _ in inst.meetings]
-    # Lazy heap on (open slots, slack, noise): stale entries are skipped when popped.
-    heap = [(count[i], slack[i], noise[i], i) for i in range(n)]
-    heapq.heapify(heap)
-
-    def recount(js: object) -> None:
-        for j in js:  # type: ignore[attr-defined]
-            c = sum(1 for s in allowed[j] if board.is_open(j, s))
-            if c != count[j]:
-                count[j] = c
-                heapq.heappush(heap, (c, slack[j], noise[j], j))
-
-    def score(i: int, s: int) -> tuple[int, int, int]:
-        a, b, _ = inst.meetings[i]
-        near = sum((t in board.mine[p]) for p in (a, b) for t in (s - 1, s + 1))
-        return (board.delta(a, s) + board.delta(b, s), -near, s)
-
-    while todo:
-        c, _sl, _no, i = heapq.heappop(heap)
-        if i not in todo or c != count[i]:
-            continue
-        todo.discard(i)
-        a, b, _ = inst.meetings[i]
-        if smart:
-            options = [s for s in allowed[i] if ok(i, s)]
-            choice = min(options, key=lambda s: score(i, s)) if options else None
-        else:
-            choice = next((s for s in allowed[i] if ok(i, s)), None)
-        if choice is None:
-            board.budget = 2000 if n <= 2000 else 100  # bounded: big events must not stall
-            for s in allowed[i]:
-                mark = len(board.log)
-                if board.make_room(i, s, 2, frozenset()):
-                    board.place(i, s)
-                    break
-                board.undo(mark)
-            else:
-                continue
-            recount(list(todo))  # meetings moved: recount what is still to place
-            continue
-        hit = {j for j in mine[a] + mine[b] if board.slots[j] is None}
-        before = {j: board.is_open(j, choice) for j in hit}
-        board.place(i, choice)
-        if len(board.at[choice]) >= inst.n_tables:  # the slot just filled up
-            for j in by_slot[choice]:
-                if j not in hit and board.slots[j] is None:
-                    pa, pb, _ = inst.meetings[j]
-                    if (pa, choice) not in board.busy and (pb, choice) not in board.busy:
-                        count[j] -= 1  # it was open there before, and is not any more
-                        heapq.heappush(heap, (count[j], slack[j], noise[j], j))
-        for j in hit:
-            if before[j] and not board.is_open(j, choice):
-                count[j] -= 1
-                heapq.heappush(heap, (count[j], slack[j], noise[j], j))
-    return board.slots
-
-
-def _cap_applies(inst: B2BInstance) -> bool:
-    """Fairness is a per-participant cap when someone has at most one meeting (0 breaks)."""
-    counts: dict[int, int] = dict.fromkeys(range(1, inst.n_business + 1), 0)
-    for a, b, _ in inst.meetings:
-        counts[a] = counts.get(a, 0) + 1
-        counts[b] = counts.get(b, 0) + 1
-    return any(c <= 1 for c in counts.values())
-
-
-def _reason(instance: B2BInstance, i: int, allowed: list[list[int]], *, searched: bool) -> str:
-    """Why meeting i could not be placed, as precisely as can be told without search."""
-    a, b, session = instance.meetings[i]
-    sess = list(instance.session_slots(session))
-    sess_name = {1: "morning", 2: "afternoon"}.get(session, "")
-    if i in instance.fixed and instance.fixed[i] not in sess:
-        return f"fixed slot {instance.fixed[i]} is outside the meeting's {sess_name} session"
-    if not sess:
-        return f"the event has no {sess_name} slots"
-    for p in (a, b):
-        if all(s in instance.forbidden.get(p, ()) for s in sess):
-            where = f"{sess_name} " if sess_name else ""
-            return f"participant {p} is unavailable in every {where}slot"
-    if i in instance.fixed and not allowed[i]:
-        return f"fixed slot {instance.fixed[i]} is forbidden for a participant"
-    if not allowed[i]:
-        return f"participants {a} and {b} have no common allowed slot"
-    for p in (a, b):
-        mine = [j for j, m in enumerate(instance.meetings) if p in m[:2]]
-        free = {s for j in mine for s in allowed[j]}
-        if len(mine) > len(free):
-            return f"participant {p} has {len(mine)} meetings but only {len(free)} allowed slots"
-    if searched:
-        return (
-            "every common allowed slot is taken by the participants' other meetings, "
-            "the tables, or the fairness limit on breaks"
-        )
-    return "no free slot left when it was placed (heuristic)"
 
 
 # --- the CP-SAT model ------------------------------------------------------------------------
@@ -914,7 +350,7 @@ def solve(
         nonlocal best, best_breaks
         if slots is None or check(inst, slots, allow_unplaced=allow_unplaced):
             return  # never keep anything the independent checker rejects
-        b = _total(count_breaks(inst, slots))
+        b = total_breaks(count_breaks(inst, slots))
         placed_new = sum(s is not None for s in slots)
         placed_old = -1 if best is None else sum(s is not None for s in best)
         if best is None or (placed_new, -b) > (placed_old, -(best_breaks or 0)):
@@ -991,11 +427,13 @@ def solve(
             bound=lb if not allow_unplaced else None,
         )
     reasons = {
-        i: _reason(inst, i, allowed, searched=proven) for i, s in enumerate(best) if s is None
+        i: unplaced_reason(inst, i, allowed, searched=proven)
+        for i, s in enumerate(best)
+        if s is None
     }
     return Solution(
         slots=best,
-        breaks=_total(count_breaks(inst, best)),
+        breaks=total_breaks(count_breaks(inst, best)),
         optimal=proven,
         seconds=seconds,
         status="OPTIMAL" if proven else "FEASIBLE",
@@ -1110,5 +548,5 @@ def _infeasible(inst: B2BInstance, allowed: list[list[int]], t0: float, status: 
         optimal=False,
         seconds=time.perf_counter() - t0,
         status=status,
-        unplaced_reasons={i: _reason(inst, i, allowed, searched=True) for i in range(n)},
+        unplaced_reasons={i: unplaced_reason(inst, i, allowed, searched=True) for i in range(n)},
     )
