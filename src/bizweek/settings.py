@@ -206,7 +206,7 @@ BIZWEEK_MAX_SPREADSHEET_BYTES = int(os.environ.get("BIZWEEK_MAX_SPREADSHEET_BYTE
 
 # Recommendations: the text-similarity backend, and a local model directory for embeddings.
 BIZWEEK_RECOMMENDER_BACKEND = os.environ.get(
-    "BIZWEEK_RECOMMENDER_BACKEND", "bizweek.matching.recommend.TfidfBackend"
+    "BIZWEEK_RECOMMENDER_BACKEND", "bizweek.matching.similarity.TfidfBackend"
 )
 BIZWEEK_EMBEDDING_MODEL_PATH = os.environ.get("BIZWEEK_EMBEDDING_MODEL_PATH", "")
 

@@ -263,7 +263,7 @@ def test_embedding_backend_is_chosen_by_setting_and_loads_locally(
     settings, tmp_path, hall, fake_sentence_transformers
 ):
     settings.BIZWEEK_EMBEDDING_MODEL_PATH = str(tmp_path)
-    settings.BIZWEEK_RECOMMENDER_BACKEND = "bizweek.matching.recommend.EmbeddingBackend"
+    settings.BIZWEEK_RECOMMENDER_BACKEND = "bizweek.matching.similarity.EmbeddingBackend"
     backend = rec.get_backend()
     assert isinstance(backend, rec.EmbeddingBackend)
     backend.fit(["挖掘机", "挖掘机 굴착기", "化妆品"])
