@@ -259,7 +259,6 @@ def bench_env(data_dir: Path, static_root: Path) -> dict[str, str]:
         DEBUG="0",
         BIZWEEK_HTTPS="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_CONN_MAX_AGE="0",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
@@ -1623,11 +1622,12 @@ def run_configuration(
     runs["configuration"] = {
         "workers": workers,
         "server": f"bizweek serve --workers {workers} (uvicorn)",
-        "database": "SQLite (WAL) in the data directory, one connection per request "
-        "(DATABASE_CONN_MAX_AGE=0)",
+        "database": "SQLite (WAL) in the data directory, one persistent connection per "
+        "HTTP thread (DATABASE_CONN_MAX_AGE default)",
+        "http_threads": int(server_env.get("BIZWEEK_HTTP_THREADS", "0")) or "default",
         "cache": cache,
         "sessions": server_env.get(
-            "BIZWEEK_SESSION_ENGINE", "django.contrib.sessions.backends.db (the default)"
+            "BIZWEEK_SESSION_ENGINE", "django.contrib.sessions.backends.cached_db (the default)"
         ),
         "generator": wrk_version(binary) if opts.wrk and binary else "python asyncio",
     }

@@ -14,6 +14,16 @@ def _english_by_default(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rows a test created are rolled back; what the site cached about them must go too.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def organizer(db):
     return factories.make_organizer(email="organizer@example.test")

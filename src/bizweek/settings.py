@@ -113,7 +113,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'bizweek.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # Kept open by the HTTP pool threads (core/handler.py) between requests.
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -125,6 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Threads per server process that run Django's (synchronous) views: how many slow requests
+# (an import, a schedule run) a process serves at once without holding up the rest.
+HTTP_THREADS = int(os.environ.get("BIZWEEK_HTTP_THREADS", "4"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -233,7 +239,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Sessions are read on every page (the booth-visit counter keys anonymous visitors on them);
 # "cached_db" reads them from the cache and writes through to the database.
-SESSION_ENGINE = os.environ.get("BIZWEEK_SESSION_ENGINE", "django.contrib.sessions.backends.db")
+SESSION_ENGINE = os.environ.get(
+    "BIZWEEK_SESSION_ENGINE", "django.contrib.sessions.backends.cached_db"
+)
 
 LOGGING = {
     "version": 1,

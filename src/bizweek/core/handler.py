@@ -1,0 +1,124 @@
+"""Django's HTTP handling inside the ASGI server, run the way a WSGI server runs it.
+
+Django's own `ASGIHandler` runs synchronous middleware and views through `sync_to_async`
+inside a fresh `ThreadSensitiveContext` per request: every request gets a new thread, so a
+new database connection (persistent connections cannot work, Django's docs say so), plus
+several hand-offs between the event loop and that thread, one per synchronous middleware and
+signal. All of Bizweek's views and middleware are synchronous. Measured at demo scale 10 with
+50 clients (docs/decisions.md): 6.7 ms of server CPU per cached booth page through
+`ASGIHandler`, 1.7 ms for the same page through Django's WSGI handler.
+
+`PooledHTTPHandler` keeps the ASGI server (uvicorn, one port, WebSockets through Channels)
+and Django's request and response classes, but runs the synchronous handler chain in a fixed
+pool of long-lived threads, like a threaded WSGI server: one hand-off per request, one
+database connection per thread kept for `CONN_MAX_AGE`. The request body is read in the
+event loop first (spooled to disk past `FILE_UPLOAD_MAX_MEMORY_SIZE`, as Django does), and
+streaming responses (files, exports) are read in the pool a chunk at a time, so neither a
+large upload nor a large download is held in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers import base
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse, HttpResponseBase, HttpResponseServerError
+from django.urls import set_script_prefix
+
+logger = logging.getLogger("django.request")
+
+# What a body iterator returns when it is exhausted (a sentinel, since chunks may be b"").
+_END = object()
+
+
+class PooledHTTPHandler(ASGIHandler):
+    """An ASGI application for HTTP that serves Django from a pool of threads.
+
+    Each request runs in its own empty `contextvars.Context`, so the language, time zone and
+    URL prefix a request activates never leak into the next one that thread serves.
+    """
+
+    def __init__(self, threads: int) -> None:
+        # BaseHandler, not ASGIHandler: the middleware chain is loaded synchronous, as
+        # WSGIHandler loads it, since it runs in the pool threads.
+        base.BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+        self.threads = threads
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"PooledHTTPHandler serves HTTP only, not {scope['type']}")
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        loop = asyncio.get_running_loop()
+
+        def in_pool(function: Any, *args: Any) -> Any:
+            return loop.run_in_executor(self.executor, function, *args)
+
+        try:
+            response = await in_pool(self._respond, scope, body_file)
+            try:
+                if response.streaming and not response.is_async:
+                    await self._send_streaming(response, send, in_pool)
+                else:
+                    await self.send_response(response, send)
+            finally:
+                if response.streaming:  # non-streaming responses were closed in the pool
+                    await in_pool(response.close)
+        finally:
+            body_file.close()
+
+    def _respond(self, scope: dict[str, Any], body_file: Any) -> HttpResponseBase:
+        """Run Django's synchronous handler for one request (in a pool thread)."""
+        try:
+            set_script_prefix(get_script_prefix(scope))
+            signals.request_started.send(sender=self.__class__, scope=scope)
+            request, error_response = self.create_request(scope, body_file)
+            response = error_response if request is None else self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        except Exception:  # get_response turns view errors into pages; this is the rest
+            logger.exception("Request failed outside the view: %s", scope.get("path"))
+            response = HttpResponseServerError("Internal Server Error", content_type="text/plain")
+        if not response.streaming:
+            # Its content is in memory: close it here, in the thread that served it, so
+            # `request_finished` (which ends the request's database use) runs in that thread.
+            response.close()
+        return response
+
+    async def _send_streaming(self, response: HttpResponseBase, send: Any, in_pool: Any) -> None:
+        """Send a streaming response, reading its (synchronous) iterator in the pool."""
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": self._headers(response),
+            }
+        )
+        parts = iter(response.streaming_content)
+        while (part := await in_pool(next, parts, _END)) is not _END:
+            for chunk, _last in self.chunk_bytes(part):
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body"})
+
+    @staticmethod
+    def _headers(response: HttpResponseBase) -> list[tuple[bytes, bytes]]:
+        headers = [
+            (name.encode("ascii"), value.encode("latin1")) for name, value in response.items()
+        ]
+        headers += [
+            (b"Set-Cookie", cookie.output(header="").encode("ascii").strip())
+            for cookie in response.cookies.values()
+        ]
+        return headers
