@@ -15,13 +15,17 @@ def _english_by_default(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _fresh_caches_and_pending_visits():
     # Rows a test created are rolled back; what the site cached about them must go too.
     from django.core.cache import cache
 
+    from bizweek.expo import visits
+
     cache.clear()
+    visits.discard_pending()
     yield
     cache.clear()
+    visits.discard_pending()
 
 
 @pytest.fixture

@@ -130,7 +130,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Threads per server process that run Django's (synchronous) views: how many slow requests
 # (an import, a schedule run) a process serves at once without holding up the rest.
-HTTP_THREADS = int(os.environ.get("BIZWEEK_HTTP_THREADS", "4"))
+HTTP_THREADS = int(os.environ.get("BIZWEEK_HTTP_THREADS", "2"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -204,6 +204,8 @@ SERVE_MEDIA = env_bool("BIZWEEK_SERVE_MEDIA", True)
 # How long the shared parts of a booth page stay cached. Edits of the booth invalidate them at
 # once; this bounds only what the cache key cannot see (renamed sectors or HS codes).
 BIZWEEK_BOOTH_CACHE_SECONDS = int(os.environ.get("BIZWEEK_BOOTH_CACHE_SECONDS", "600"))
+# Booth visits are written in batches at most this often (expo/visits.py); 0: each at once.
+BIZWEEK_VISIT_BATCH_SECONDS = float(os.environ.get("BIZWEEK_VISIT_BATCH_SECONDS", "1"))
 
 # Upload limits (bytes). Django refuses larger request bodies before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

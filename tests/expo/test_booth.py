@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from bizweek.expo import visits as booth_visits
 from bizweek.expo.models import BoothVisit, Product
 from bizweek.expo.services import booth_for
 from tests import factories
@@ -99,6 +100,7 @@ def test_booth_visits_count_once_per_visitor_per_day_by_country_and_role(client,
     client.get(url)  # a reload is not a second visitor
     client.logout()
     client.get(url)
+    booth_visits.flush()
     visits = BoothVisit.objects.filter(company=seller)
     assert visits.count() == 2
     signed_in = visits.get(user=buyer)
@@ -108,6 +110,8 @@ def test_booth_visits_count_once_per_visitor_per_day_by_country_and_role(client,
 def test_own_members_do_not_count_as_visitors(client, exhibitor, seller):
     client.force_login(exhibitor)
     client.get(reverse("expo:booth", args=[seller.pk]))
+    booth_visits.flush()
+    assert booth_visits.pending_count() == 0
     assert not BoothVisit.objects.exists()
 
 

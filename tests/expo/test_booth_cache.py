@@ -2,13 +2,13 @@
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from bizweek.companies.models import Company, CompanyStatus
 from bizweek.companies.signals import companies_changed
 from bizweek.expo import services
+from bizweek.expo import visits as booth_visits
 from bizweek.expo.booth_cache import CSRF_PLACEHOLDER
 from bizweek.expo.models import BoothVisit, Brochure, Product, ProductPhoto
 from tests import factories
@@ -16,13 +16,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = ("ko", "zh-hans", "zh-hant", "en")
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def visitor(language: str = "en") -> Client:
@@ -152,6 +145,7 @@ def test_booth_cache_visits_stay_unique_per_visitor_and_day(client, buyer, selle
     client.force_login(buyer)
     page(client, seller)
     page(client, seller)
+    booth_visits.flush()
     visits = BoothVisit.objects.filter(company=seller)
     assert visits.count() == 4
     assert sum(visits.values_list("views", flat=True)) == 8

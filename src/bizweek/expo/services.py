@@ -5,7 +5,6 @@ Pages, the API and `bizweek search` call these functions; permission checks live
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -13,8 +12,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
-from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import User
@@ -23,8 +20,10 @@ from bizweek.companies.models import Company, CompanyRole
 from bizweek.companies.signals import companies_changed
 
 from . import search
+from . import visits as visits_module
 from .booth_cache import touch_booths
 from .models import Booth, BoothVisit, Brochure, Product, ProductPhoto
+from .visits import record_visit  # noqa: F401  (part of this module's interface)
 
 FEATURED_FIRST = F("booth__featured").desc(nulls_last=True)  # no booth row yet = not featured
 SORTS = {
@@ -302,61 +301,9 @@ def set_featured(company: Company, *, featured: bool, by: User) -> Booth:
 # --- visitor analytics ---------------------------------------------------------------------
 
 
-def _visitor_key(request: HttpRequest) -> str:
-    """A signed-in user is one visitor everywhere; an anonymous one is their session."""
-    if request.user.is_authenticated:
-        return f"u:{request.user.pk}"
-    if not request.session.session_key:
-        request.session.save()
-    digest = hashlib.sha256(request.session.session_key.encode()).hexdigest()[:40]
-    return f"s:{digest}"
-
-
-def record_visit(company_id: int, request: HttpRequest) -> None:
-    """Count a visit once per visitor and day; a company's own members are not visitors.
-
-    One statement, whatever the case: an insert that turns into `views + 1` when the visitor
-    was already counted today (ON CONFLICT, SQLite >= 3.24 and PostgreSQL). No read first, no
-    savepoint, no lost update when the same visitor's requests race.
-    """
-    user = request.user
-    if user.is_authenticated and user.company_id == company_id:
-        return
-    key = _visitor_key(request)
-    country, role = "", "visitor"
-    if user.is_authenticated:
-        role = user.role
-        country = user.company.country if user.company_id else ""
-    quote = connection.ops.quote_name
-    table = quote(BoothVisit._meta.db_table)
-    columns = ", ".join(
-        quote(c)
-        for c in ("company_id", "day", "visitor_key", "user_id", "country", "role", "views")
-    )
-    conflict = ", ".join(quote(c) for c in ("company_id", "day", "visitor_key"))
-    views = quote("views")
-    sql = (
-        f"INSERT INTO {table} ({columns}, {quote('first_seen_at')}) "  # noqa: S608
-        f"VALUES (%s, %s, %s, %s, %s, %s, 1, %s) "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {views} = {table}.{views} + 1"
-    )
-    now = timezone.now()
-    field = BoothVisit._meta.get_field
-    params = [
-        company_id,
-        field("day").get_db_prep_value(timezone.localdate(now), connection),
-        key,
-        user.pk if user.is_authenticated else None,
-        country,
-        role,
-        field("first_seen_at").get_db_prep_value(now, connection),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def visit_stats(company: Company | None, *, by: User, days: int = 14) -> dict:
     """Unique visitors per day, by country and by role, for one booth or (organizers) all."""
+    visits_module.flush()  # this process's visits of the last second too
     if company is None:
         if not by.has_perm("expo.view_all_stats"):
             raise PermissionDenied(_("Only organizers can see every booth's visitors."))
@@ -365,7 +312,7 @@ def visit_stats(company: Company | None, *, by: User, days: int = 14) -> dict:
         if not by.has_perm("expo.view_booth_stats", company):
             raise PermissionDenied(_("You may only see your own booth's visitors."))
         visits = BoothVisit.objects.filter(company=company)
-    since = timezone.localdate() - timedelta(days=days - 1)
+    since = visits_module.visit_day() - timedelta(days=days - 1)
     recent = visits.filter(day__gte=since)
     per_day = dict(recent.values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
     daily = [
@@ -391,5 +338,5 @@ def visit_stats(company: Company | None, *, by: User, days: int = 14) -> dict:
         "top": top,
         "unique": totals["unique"] or 0,
         "views": totals["views"] or 0,
-        "today": per_day.get(timezone.localdate(), 0),
+        "today": per_day.get(visits_module.visit_day(), 0),
     }

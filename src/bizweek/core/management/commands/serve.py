@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import itertools
 from typing import Any
@@ -71,7 +72,10 @@ def serving_application() -> Any:  # an ASGI application
     first, so no garbage is frozen with them.
     """
     from bizweek.asgi import application
+    from bizweek.expo import visits
 
+    visits.start_flusher()
+    atexit.register(visits.flush)  # what the last second's visitors did
     gc.collect()
     gc.freeze()
     served = itertools.count(1)
