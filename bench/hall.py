@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import shutil
 import signal
@@ -1144,6 +1145,23 @@ async def http_phases(opts: argparse.Namespace, prep: Prepared, server: Server) 
 # --- results -------------------------------------------------------------------------------
 
 
+def booth_views_written() -> int:
+    from django.db.models import Sum
+
+    from bizweek.expo.models import BoothVisit
+
+    return BoothVisit.objects.aggregate(n=Sum("views"))["n"] or 0
+
+
+def booth_pages_served(log_path: Path) -> int:
+    """Booth pages the server answered with 200, from its access log."""
+    pattern = re.compile(r'"GET /booths/\d+/ HTTP/1\.1" 200')
+    try:
+        return len(pattern.findall(log_path.read_text(errors="replace")))
+    except OSError:
+        return 0
+
+
 def post_run_counts() -> dict[str, int]:
     from django.contrib.sessions.models import Session
 
@@ -1184,6 +1202,7 @@ def config_summary(runs: dict[str, Any]) -> dict[str, Any]:
             "static": static.get("other_cpu_cores"),
         },
         "server_errors_logged": runs["server_errors_logged"],
+        "visits": runs["visits"],
     }
 
 
@@ -1242,10 +1261,12 @@ def build_results(
     }
     targets["all_pass"] = all(t["pass"] for t in targets.values())
     booth_requests = booth["ok"] + sum(runs["booth_load"].errors.values())
+    visits_lost = sum(one["visits"]["lost"] for one in all_runs)
     return {
         "benchmark": "hall",
-        "valid": errors == 0,
+        "valid": errors == 0 and visits_lost == 0,
         "failed_requests": errors,
+        "visits_lost": visits_lost,
         "server_errors_logged": sum(one["server_errors_logged"] for one in all_runs),
         "started_at": started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - _STARTED, 1),
@@ -1604,6 +1625,7 @@ def run_configuration(
         cache = f"Django RedisCache and channels-redis: {redis.description}"
     server = Server(server_env, free_port(), opts.data_dir / "server.log", workers)
     cleanup.append(server)
+    views_before = booth_views_written()
     server.start()
     server.wait_ready(prep.booth_static_path)
     try:
@@ -1614,9 +1636,20 @@ def run_configuration(
         loop_factory = None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         runs = runner.run(http_phases(opts, prep, server))
-    server.stop()
+    server.stop()  # SIGTERM: each worker writes its last batch of visits as it exits
     if redis is not None:
         redis.stop()
+    served, written = booth_pages_served(server.log_path), booth_views_written() - views_before
+    runs["visits"] = {
+        "booth_pages_served": served,
+        "views_written": written,
+        "lost": max(0, served - written),
+        "note": "every booth page served (access log, status 200) must be one view in the "
+        "database once the server stopped: visits are written in batches (expo/visits.py). "
+        "A few more views than log lines are expected: when wrk stops a phase it closes "
+        "connections with requests in flight, whose visits count but which uvicorn does not "
+        "log (at most one per connection and phase)",
+    }
     binary = wrk_binary()
     runs["server_errors_logged"] = server.logged_errors()
     runs["configuration"] = {

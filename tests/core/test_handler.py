@@ -178,3 +178,28 @@ def test_query_strings_and_languages_are_per_request(handler, settings, event):
     assert status == 200 and b'lang="en"' in content
     settings.ROOT_URLCONF = __name__
     assert request(handler, url="/hello/?name=Mina")[2] == b"hello Mina"
+
+
+def test_graceful_shutdown_runs_the_shutdown_task_before_completing():
+    from bizweek.core.handler import with_lifespan
+
+    calls: list[str] = []
+
+    async def http_app(scope, receive, send):  # pragma: no cover - not called
+        raise AssertionError("lifespan messages must not reach the HTTP app")
+
+    app = with_lifespan(http_app, lambda: calls.append("flushed"))
+
+    async def run():
+        communicator = ApplicationCommunicator(app, {"type": "lifespan"})
+        await communicator.send_input({"type": "lifespan.startup"})
+        started = await communicator.receive_output(5)
+        assert calls == []
+        await communicator.send_input({"type": "lifespan.shutdown"})
+        stopped = await communicator.receive_output(5)
+        return started, stopped
+
+    started, stopped = async_to_sync(run)()
+    assert started == {"type": "lifespan.startup.complete"}
+    assert stopped == {"type": "lifespan.shutdown.complete"}
+    assert calls == ["flushed"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,7 +32,7 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse, HttpResponseBase, HttpResponseServerError
 from django.urls import set_script_prefix
 
-logger = logging.getLogger("django.request")
+logger = logging.getLogger("django.request")  # where Django logs failed requests
 
 # What a body iterator returns when it is exhausted (a sentinel, since chunks may be b"").
 _END = object()
@@ -122,3 +123,39 @@ class PooledHTTPHandler(ASGIHandler):
             for cookie in response.cookies.values()
         ]
         return headers
+
+
+def with_lifespan(app: Any, on_shutdown: Callable[[], object]) -> Any:
+    """`app`, answering the ASGI lifespan protocol: `on_shutdown` runs (in a thread) when the
+    server stops gracefully (SIGTERM, Ctrl+C), before the process exits. `atexit` would not
+    do: uvicorn re-raises the signal after its shutdown, and the default action of SIGTERM
+    ends the process without running exit handlers."""
+
+    async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                try:
+                    await asyncio.get_running_loop().run_in_executor(
+                        None, _run_and_close, on_shutdown
+                    )
+                except Exception:
+                    logger.exception("Shutdown task failed")
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return application
+
+
+def _run_and_close(function: Callable[[], object]) -> None:
+    from django.db import connections
+
+    try:
+        function()
+    finally:
+        connections.close_all()

@@ -204,8 +204,8 @@ def _write(items: list[tuple[tuple[int, date, str], _Pending]]) -> None:
 
 def start_flusher(interval: float | None = None) -> threading.Event:
     """Write pending visits every `interval` seconds from a thread of their own, so they
-    reach the database when requests stop coming too; at exit, a last time. Returns the event
-    that stops the thread (servers run it until they exit)."""
+    reach the database when requests stop coming too. Returns the event that stops the thread
+    (servers run it until they exit, and flush once more at shutdown: core/handler.py)."""
     interval = settings.BIZWEEK_VISIT_BATCH_SECONDS if interval is None else interval
     stop = threading.Event()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import gc
 import itertools
 from typing import Any
@@ -72,10 +71,10 @@ def serving_application() -> Any:  # an ASGI application
     first, so no garbage is frozen with them.
     """
     from bizweek.asgi import application
+    from bizweek.core.handler import with_lifespan
     from bizweek.expo import visits
 
     visits.start_flusher()
-    atexit.register(visits.flush)  # what the last second's visitors did
     gc.collect()
     gc.freeze()
     served = itertools.count(1)
@@ -87,4 +86,5 @@ def serving_application() -> Any:  # an ASGI application
             gc.freeze()
 
     request_finished.connect(freeze_when_warm, weak=False)
-    return application
+    # At shutdown, write what the last second's booth visitors did.
+    return with_lifespan(application, visits.flush)
