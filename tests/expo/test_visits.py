@@ -92,3 +92,23 @@ def test_visits_count_on_the_event_day_whatever_the_visitors_zone(
     Client().get(reverse("expo:booth", args=[seller.pk]))
     days = set(BoothVisit.objects.values_list("day", flat=True))
     assert days == {date(2026, 11, 30)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_server_requests_leave_the_writing_to_the_flusher(settings):
+    settings.BIZWEEK_VISIT_BATCH_SECONDS = 0  # every visit would be due at once
+    factories.make_event()
+    seller = factories.make_company()
+    stop = visits.start_flusher(interval=3600)  # it writes only when stopped
+    try:
+        deadline = time.monotonic() + 5
+        while not visits._flusher_running.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        Client().get(reverse("expo:booth", args=[seller.pk]))
+        assert visits.pending_count() == 1, "the request did not write it"
+    finally:
+        stop.set()
+    deadline = time.monotonic() + 10
+    while not BoothVisit.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert views_by_visitor(seller) == [("visitor", 1)], "the flusher's last write"

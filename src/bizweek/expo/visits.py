@@ -4,11 +4,11 @@ Every booth view is a visit to count, and writing each as it happens was a third
 booth page's cost and most of its latency tail under load: with SQLite every write takes the
 database's single write lock, and a writer that finds it taken sleeps a millisecond or more
 (docs/decisions.md, "Booth visits"). So a process collects its visits in memory and writes
-them in one transaction at most every `BIZWEEK_VISIT_BATCH_SECONDS` (1 s by default; 0 writes
-each at once): from the next request that finds the batch due, from the server's flusher
-thread when requests stop (`start_flusher`), at exit, and before a visitor-figures page is
-built. Figures therefore lag by about a second; a process killed without warning loses at most
-that second of visits.
+them in one transaction every `BIZWEEK_VISIT_BATCH_SECONDS` (1 s by default): in a server,
+from a flusher thread of its own (`start_flusher`) and at shutdown; elsewhere (tests, commands)
+from the next visit that finds the batch due (0: each visit at once); and always before a
+visitor-figures page is built. Figures therefore lag by about a second; a process killed
+without warning loses at most that second of visits.
 
 Visits of the same visitor, booth and day within a batch add up before they are written, and
 the write adds them to the row already there, so counts are the same as writing one by one.
@@ -51,6 +51,7 @@ _lock = threading.Lock()  # guards _pending and _since
 _flush_lock = threading.Lock()  # one flush at a time per process
 _pending: dict[tuple[int, date, str], _Pending] = {}
 _since: float | None = None  # monotonic time of the oldest visit not yet written
+_flusher_running = threading.Event()
 
 
 def _visitor_key(request: HttpRequest) -> str:
@@ -101,7 +102,10 @@ def record_visit(company_id: int, request: HttpRequest) -> None:
         if _since is None:
             _since = time.monotonic()
         due = time.monotonic() - _since >= settings.BIZWEEK_VISIT_BATCH_SECONDS
-    if due:
+    if due and not _flusher_running.is_set():
+        # Without a flusher thread (tests, management commands) the request writes the batch.
+        # In a server it never does: the write, and the WAL checkpoint SQLite runs after a
+        # commit now and then, stay out of every visitor's response time.
         flush(wait=settings.BIZWEEK_VISIT_BATCH_SECONDS <= 0)
 
 
@@ -210,6 +214,7 @@ def start_flusher(interval: float | None = None) -> threading.Event:
     stop = threading.Event()
 
     def loop() -> None:
+        _flusher_running.set()
         try:
             while not stop.wait(max(interval, 0.05)):
                 try:
@@ -220,6 +225,7 @@ def start_flusher(interval: float | None = None) -> threading.Event:
                     connection.close_if_unusable_or_obsolete()
             flush()
         finally:
+            _flusher_running.clear()
             connection.close()
 
     threading.Thread(target=loop, name="visit-flusher", daemon=True).start()
