@@ -15,9 +15,10 @@ from .models import AgendaItem, Event
 # Every page needs the current event (its time zone, phase, name), and it changes a few times
 # a week: it is read from the cache, which every change to an event clears (below), in all
 # workers when the cache is Redis. The timeout only bounds what a change made without signals
-# (a queryset update, raw SQL) can leave stale.
+# (a queryset update, raw SQL) or by another process while the cache is local memory (a
+# `bizweek demo --reset` beside `make run`) can leave stale.
 CURRENT_EVENT_KEY = "bizweek:current-event"
-CURRENT_EVENT_SECONDS = 300
+CURRENT_EVENT_SECONDS = 60
 
 
 def current_event(request: object | None = None) -> Event | None:
