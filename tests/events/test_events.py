@@ -53,3 +53,18 @@ def test_home_without_event_says_so(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "No event has been set up yet" in response.content.decode()
+
+
+def test_changes_to_the_event_show_on_the_next_page_although_it_is_cached(client, db):
+    from django.core.cache import cache
+
+    from bizweek.events.services import CURRENT_EVENT_KEY
+
+    event = factories.make_event(name_en="Changwon Business Week")
+    assert "Changwon Business Week" in client.get(reverse("home")).content.decode()
+    assert cache.get(CURRENT_EVENT_KEY) is not None, "pages read the event from the cache"
+    event.name_en = "Changwon Global Week"
+    event.save()
+    assert "Changwon Global Week" in client.get(reverse("home")).content.decode()
+    event.delete()
+    assert "No event has been set up yet" in client.get(reverse("home")).content.decode()
