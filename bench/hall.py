@@ -12,11 +12,15 @@ Builds (or reuses) a `bizweek demo --scale 10 --seed 1` database in var/bench-ha
   `--concurrency` keep-alive clients, in blocks that alternate with the same number of requests
   for a static file of the median booth page's size at the same concurrency.
 
+The database is SQLite in the data directory, or PostgreSQL with --database-url (the demo is
+then built in that database, the marker file stays in the data directory).
+
 Results go to bench/results/hall.json. Targets (issue): search p99 < 100 ms, booth p99 < 150 ms.
 The machine is small and shared, so ratios to the static file are the figures to compare across
 runs. Exit status: 0 ran (targets may be missed), 1 ran but some requests failed, 2 could not run.
 
 Usage: .venv/bin/python bench/hall.py [--scale 10] [--seed 1] [--rounds 20] [--requests 2000]
+       [--database-url postgres://USER:PASSWORD@HOST:PORT/DBNAME] [--output PATH]
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -248,10 +252,12 @@ def ensure_venv() -> None:
         raise BenchError(f"{BIZWEEK} is missing: run make install")
 
 
-def bench_env(data_dir: Path, static_root: Path) -> dict[str, str]:
+def bench_env(data_dir: Path, static_root: Path, database_url: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("DATABASE_URL", "REDIS_URL", "BIZWEEK_SSL_REDIRECT", "CSRF_TRUSTED_ORIGINS"):
         env.pop(name, None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.update(
         DJANGO_SETTINGS_MODULE="bizweek.settings",
         BIZWEEK_DATA_DIR=str(data_dir),
@@ -290,22 +296,99 @@ def index_rows(database: Path) -> dict[str, int] | None:
     return {"fts_rows": fts, "search_documents": docs, "stale_fts_rows": stale}
 
 
+# --- PostgreSQL (--database-url) -----------------------------------------------------------
+
+
+def redact_url(url: str) -> str:
+    """The database URL without its password (user info and query string)."""
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    netloc = f"{userinfo.split(':', 1)[0]}@{hostport}" if at else hostport
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def pg_where(url: str) -> str:
+    """host:port/dbname of a PostgreSQL URL."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
+
+
+def pg_index_rows(cursor: Any) -> dict[str, int] | None:
+    """Companies, SearchDocument rows and their tsvectors (ts_rank searches the `vector`
+    column, GIN-indexed); None when the tables are not there. Any DB-API cursor."""
+    cursor.execute(
+        "SELECT to_regclass('companies_company') IS NOT NULL "
+        "AND to_regclass('expo_searchdocument') IS NOT NULL"
+    )
+    if not cursor.fetchone()[0]:
+        return None
+    cursor.execute(
+        "SELECT (SELECT count(*) FROM companies_company), "
+        "(SELECT count(*) FROM expo_searchdocument), "
+        "(SELECT count(*) FROM expo_searchdocument "
+        "WHERE vector IS NOT NULL AND length(vector) > 0)"
+    )
+    companies, docs, vectors = cursor.fetchone()
+    return {
+        "companies": companies,
+        "search_documents": docs,
+        "search_vectors": vectors,
+        "empty_search_vectors": docs - vectors,
+    }
+
+
+def pg_connect(url: str) -> Any:
+    import psycopg
+
+    try:
+        return psycopg.connect(url, connect_timeout=10, autocommit=True)
+    except psycopg.Error as error:
+        raise BenchError(f"cannot connect to {redact_url(url)}: {error}") from None
+
+
+def pg_backend_pattern(url: str) -> re.Pattern:
+    """The process title of a PostgreSQL backend serving this user and database
+    ("postgres: [cluster: ]USER DBNAME HOST(PORT) STATE")."""
+    parts = urlsplit(url)
+    user, dbname = parts.username or "", (parts.path or "/")[1:]
+    return re.compile(rf"^postgres: (?:\S+: )?{re.escape(user)} {re.escape(dbname)} ")
+
+
+def read_marker(marker: Path) -> dict[str, Any]:
+    if not marker.exists():
+        return {}
+    try:
+        return json.loads(marker.read_text())
+    except ValueError:
+        return {"unreadable": True}
+
+
+def build_demo(opts: argparse.Namespace, env: dict[str, str], reset: bool) -> dict[str, Any]:
+    say(f"building the demo (scale {opts.scale}, seed {opts.seed}); about 45 s at scale 10")
+    started = time.monotonic()
+    args = ["demo", *(["--reset"] if reset else []), "--scale", str(opts.scale)]
+    run_cli([*args, "--seed", str(opts.seed)], env)
+    return {
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "build_s": round(time.monotonic() - started, 1),
+    }
+
+
 def ensure_demo(opts: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     """Reuse the cached demo when built by this script from the same inputs, else build anew.
 
-    A rebuild deletes the database file rather than using `bizweek demo --reset`: deleting
-    companies leaves their rows in the SQLite FTS5 index (see bench/README.md).
+    SQLite: a rebuild deletes the database file rather than using `bizweek demo --reset`:
+    deleting companies leaves their rows in the SQLite FTS5 index (see bench/README.md).
+    PostgreSQL (--database-url): see ensure_demo_postgres.
     """
-    database = opts.data_dir / "bizweek.sqlite3"
-    marker = opts.data_dir / "bench-demo.json"
     fingerprint = tree_fingerprint([ROOT / p for p in DEMO_INPUTS if (ROOT / p).exists()])
     wanted = {"scale": opts.scale, "seed": opts.seed, "inputs": fingerprint}
-    cached: dict[str, Any] = {}
-    if marker.exists():
-        try:
-            cached = json.loads(marker.read_text())
-        except ValueError:
-            cached = {"unreadable": True}
+    if opts.database_url:
+        return ensure_demo_postgres(opts, env, wanted)
+    database = opts.data_dir / "bizweek.sqlite3"
+    marker = opts.data_dir / "bench-demo.json"
+    cached = read_marker(marker)
     if database.exists() and not marker.exists() and not opts.rebuild:
         raise BenchError(
             f"{database} was not built by this benchmark; use another --data-dir, or --rebuild "
@@ -324,14 +407,63 @@ def ensure_demo(opts: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     run_cli(["migrate", "--noinput", "-v", "0"], env)
-    say(f"building the demo (scale {opts.scale}, seed {opts.seed}); about 45 s at scale 10")
-    started = time.monotonic()
-    run_cli(["demo", "--scale", str(opts.scale), "--seed", str(opts.seed)], env)
-    built = {
-        **wanted,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "build_s": round(time.monotonic() - started, 1),
-    }
+    built = {**wanted, **build_demo(opts, env, reset=False)}
+    marker.write_text(json.dumps(built, indent=2) + "\n")
+    return {"reused": False, **built}
+
+
+def ensure_demo_postgres(
+    opts: argparse.Namespace, env: dict[str, str], wanted: dict[str, Any]
+) -> dict[str, Any]:
+    """The demo in the PostgreSQL database of --database-url.
+
+    The marker (bench-demo-postgres.json in the data directory) names the database (URL
+    without password), so a demo built in another database is not taken for this one. A
+    database with companies that the marker does not vouch for is refused without --rebuild.
+    A rebuild is `bizweek migrate` then `bizweek demo --reset` (deletes events, companies and
+    users; the tsvector column goes with its company row, so no stale index rows), then
+    VACUUM ANALYZE so the planner sees the new tables, as autovacuum would soon after.
+    """
+    url = opts.database_url
+    where = redact_url(url)
+    wanted = {**wanted, "database": where}
+    marker = opts.data_dir / "bench-demo-postgres.json"
+    cached = read_marker(marker)
+    with contextlib.closing(pg_connect(url)) as db, db.cursor() as cursor:
+        index = pg_index_rows(cursor)
+    ours = cached.get("database") == where
+    if index and index["companies"] and not ours and not opts.rebuild:
+        raise BenchError(
+            f"{where} holds {index['companies']} companies not built by this benchmark (no "
+            f"{marker.name} for it in {opts.data_dir}); use another database, or --rebuild to "
+            "replace them with the demo (bizweek demo --reset)"
+        )
+    index_ok = (
+        bool(index)
+        and index["search_documents"] > 0
+        and index["empty_search_vectors"] == 0
+        and index["search_documents"] <= index["companies"]
+    )
+    if (
+        not opts.rebuild
+        and ours
+        and index_ok
+        and all(cached.get(k) == v for k, v in wanted.items())
+    ):
+        run_cli(["migrate", "--noinput", "-v", "0"], env)
+        say(f"reusing the scale-{opts.scale} demo in {where} (built {cached['built_at']})")
+        return {"reused": True, **cached}
+    if index and index["companies"]:
+        why = "--rebuild" if opts.rebuild else "stale or different demo"
+        say(f"replacing the companies in {where} ({why})")
+    # From here on the database is this benchmark's, even if the build fails half-way; the
+    # marker matches no demo until the build completes.
+    marker.write_text(json.dumps({"database": where, "incomplete": True}, indent=2) + "\n")
+    run_cli(["migrate", "--noinput", "-v", "0"], env)
+    built = {**wanted, **build_demo(opts, env, reset=True)}
+    say("VACUUM ANALYZE")
+    with contextlib.closing(pg_connect(url)) as db:
+        db.execute("VACUUM ANALYZE")
     marker.write_text(json.dumps(built, indent=2) + "\n")
     return {"reused": False, **built}
 
@@ -361,6 +493,8 @@ class Prepared:
     query_hits: dict[str, int]
     engine: dict[str, Any] = field(default_factory=dict)
     reset: dict[str, int] = field(default_factory=dict)
+    database: str = "SQLite (WAL) in the data directory"
+    database_version: str = ""
 
 
 def prepare(opts: argparse.Namespace, port: int) -> Prepared:
@@ -368,7 +502,7 @@ def prepare(opts: argparse.Namespace, port: int) -> Prepared:
 
     django.setup()
     from django.contrib.sessions.models import Session
-    from django.db import connections
+    from django.db import connection, connections
     from django.test import Client
 
     from bizweek.companies.models import Company, CompanyRole, CompanyStatus
@@ -386,9 +520,20 @@ def prepare(opts: argparse.Namespace, port: int) -> Prepared:
         "published_products": Product.objects.filter(is_published=True).count(),
         "search_documents": SearchDocument.objects.count(),
     }
-    index = index_rows(opts.data_dir / "bizweek.sqlite3") or {}
-    counts["fts_rows"] = index.get("fts_rows", -1)
-    counts["stale_fts_rows"] = index.get("stale_fts_rows", -1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            database_version = cursor.fetchone()[0]
+            index = pg_index_rows(cursor) or {}
+        counts["search_vectors"] = index.get("search_vectors", -1)
+        counts["empty_search_vectors"] = index.get("empty_search_vectors", -1)
+        database = f"PostgreSQL {database_version} at {pg_where(opts.database_url)}"
+    else:
+        index = index_rows(opts.data_dir / "bizweek.sqlite3") or {}
+        counts["fts_rows"] = index.get("fts_rows", -1)
+        counts["stale_fts_rows"] = index.get("stale_fts_rows", -1)
+        database, database_version = "SQLite (WAL) in the data directory", ""
+    say(f"database: {database}")
     say(
         f"database: {counts['companies']} companies ({counts['sellers']} sellers, "
         f"{counts['buyers']} buyers), {counts['products']} products"
@@ -463,6 +608,8 @@ def prepare(opts: argparse.Namespace, port: int) -> Prepared:
         query_hits=query_hits,
         engine=engine,
         reset=reset,
+        database=database,
+        database_version=database_version,
     )
 
 
@@ -546,10 +693,19 @@ def time_engine(opts: argparse.Namespace) -> dict[str, Any]:
 class Server:
     """`bizweek serve` on loopback, in its own process group, always stopped by stop()."""
 
-    def __init__(self, env: dict[str, str], port: int, log_path: Path, workers: int = 1) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        port: int,
+        log_path: Path,
+        workers: int = 1,
+        db_backends: re.Pattern | None = None,
+    ) -> None:
         self.env, self.port, self.log_path, self.workers = env, port, log_path, workers
         self.proc: subprocess.Popen | None = None
         self._log = None
+        self.db_backends = db_backends
+        self._backend_cpu: dict[int, float] = {}  # pid -> last seen CPU seconds
 
     def start(self) -> None:
         self._log = self.log_path.open("wb")
@@ -586,8 +742,29 @@ class Server:
         raise BenchError(f"the server did not answer within {timeout:.0f} s:\n{self.log_tail()}")
 
     def cpu_seconds(self) -> float | None:
-        """CPU time of the server and its worker processes (uvicorn --workers forks them)."""
-        return tree_cpu_seconds(self.proc.pid) if self.proc else None
+        """CPU time of the server and its worker processes (uvicorn --workers forks them).
+
+        With PostgreSQL, plus the backends serving the benchmark's database (SQLite's work is
+        inside the server process): each backend's last seen CPU time is kept after it exits,
+        so the figure never decreases.
+        """
+        if not self.proc:
+            return None
+        total = tree_cpu_seconds(self.proc.pid)
+        if total is None or self.db_backends is None:
+            return total
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+            except OSError:
+                continue
+            if self.db_backends.match(title):
+                cpu = process_cpu_seconds(int(entry.name))
+                if cpu is not None:
+                    self._backend_cpu[int(entry.name)] = cpu
+        return total + sum(self._backend_cpu.values())
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -1326,10 +1503,13 @@ def build_results(
         "concurrency": opts.concurrency,
         "requests": opts.requests,
         "source": {**git_head(), "src_fingerprint": source_fingerprint()},
-        "versions": versions(),
+        "versions": {
+            **versions(),
+            **({"postgresql": prep.database_version} if prep.database_version else {}),
+        },
         "machine": {**machine(), "loadavg_start": load_start, "loadavg_end": loadavg()},
         "setup": {
-            "database": "SQLite (WAL) in the data directory",
+            "database": prep.database,
             "data_dir": str(opts.data_dir),
             "demo": demo,
             "server": f"bizweek serve: uvicorn, {runs['configuration']['workers']} worker(s), "
@@ -1581,10 +1761,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-hall")
     parser.add_argument(
-        "--rebuild", action="store_true", help="Delete the database in --data-dir and rebuild."
+        "--database-url",
+        metavar="URL",
+        help="PostgreSQL database to build the demo in and measure with "
+        "(postgres://USER:PASSWORD@HOST:PORT/DBNAME), instead of SQLite in --data-dir. It "
+        "must be the benchmark's own: a rebuild replaces its events, companies and users.",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="Delete the database in --data-dir (or the demo in --database-url) and rebuild.",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "hall.json")
     opts = parser.parse_args(argv)
+    if opts.database_url is not None:
+        parts = urlsplit(opts.database_url)
+        if parts.scheme not in {"postgres", "postgresql"} or not parts.path.strip("/"):
+            parser.error("--database-url takes postgres://USER:PASSWORD@HOST:PORT/DBNAME")
     opts.data_dir = opts.data_dir.resolve()
     opts.static_root = opts.data_dir / "static-bench"
     try:
@@ -1623,7 +1816,8 @@ def run_configuration(
         # What docs/deployment.md recommends with Redis: sessions read from the cache.
         server_env["BIZWEEK_SESSION_ENGINE"] = "django.contrib.sessions.backends.cached_db"
         cache = f"Django RedisCache and channels-redis: {redis.description}"
-    server = Server(server_env, free_port(), opts.data_dir / "server.log", workers)
+    db_backends = pg_backend_pattern(opts.database_url) if opts.database_url else None
+    server = Server(server_env, free_port(), opts.data_dir / "server.log", workers, db_backends)
     cleanup.append(server)
     views_before = booth_views_written()
     server.start()
@@ -1655,8 +1849,13 @@ def run_configuration(
     runs["configuration"] = {
         "workers": workers,
         "server": f"bizweek serve --workers {workers} (uvicorn)",
-        "database": "SQLite (WAL) in the data directory, one persistent connection per "
-        "HTTP thread (DATABASE_CONN_MAX_AGE default)",
+        "database": f"{prep.database}, one persistent connection per HTTP thread "
+        "(DATABASE_CONN_MAX_AGE default)"
+        + (
+            "; server CPU includes the PostgreSQL backends serving this database"
+            if opts.database_url
+            else ""
+        ),
         "http_threads": int(server_env.get("BIZWEEK_HTTP_THREADS", "0")) or "default",
         "cache": cache,
         "sessions": server_env.get(
@@ -1678,10 +1877,10 @@ def main(argv: list[str] | None = None) -> int:
         ensure_venv()
         opts.data_dir.mkdir(parents=True, exist_ok=True)
         opts.static_root.mkdir(parents=True, exist_ok=True)
-        env = bench_env(opts.data_dir, opts.static_root)
+        env = bench_env(opts.data_dir, opts.static_root, opts.database_url)
         for name in ("DATABASE_URL", "REDIS_URL"):  # this process measures the same database
             os.environ.pop(name, None)
-        os.environ.update(env)
+        os.environ.update(env)  # DATABASE_URL again when --database-url is given
         demo = ensure_demo(opts, env)
         prep = prepare(opts, free_port())
         all_runs = []
