@@ -24,12 +24,26 @@ def png_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def login(page, email: str) -> None:
+def login(page, email: str, password: str = factories.PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", email)
-    page.fill("#id_password", factories.PASSWORD)
+    page.fill("#id_password", password)
     page.click("button[type=submit].primary")
     page.wait_for_url(re.compile(r"/accounts/me/"))
+
+
+def add_excavator(page, name_ko: str, photo, description_ko: str = "") -> None:
+    """Fill in and save the product form open on `page`: an excavator (HS 842952) with a photo."""
+    page.fill("#id_name_ko", name_ko)
+    if description_ko:
+        page.fill("#id_description_ko", description_ko)
+    page.fill("#id_hs_code", "842952")
+    page.fill("#id_moq", "1")
+    page.fill("#id_price_min", "25000")
+    page.fill("#id_price_max", "32000")
+    page.set_input_files("#id_image", str(photo))
+    page.click("button[type=submit].primary")
+    page.wait_for_selector(".messages .success")
 
 
 def test_exhibitor_adds_product_with_photo_buyer_finds_it_in_chinese(new_page, tmp_path):
@@ -50,15 +64,7 @@ def test_exhibitor_adds_product_with_photo_buyer_finds_it_in_chinese(new_page, t
     page.goto(f"/booths/{seller.pk}/edit/")
     assert page.locator("html").get_attribute("lang") == "ko"
     page.click(f"a[href='/booths/{seller.pk}/edit/products/new/']")
-    page.fill("#id_name_ko", "미니 굴착기 SX-35")
-    page.fill("#id_description_ko", "3.5톤급 소형 굴착기")
-    page.fill("#id_hs_code", "842952")
-    page.fill("#id_moq", "1")
-    page.fill("#id_price_min", "25000")
-    page.fill("#id_price_max", "32000")
-    page.set_input_files("#id_image", str(photo))
-    page.click("button[type=submit].primary")
-    page.wait_for_selector(".messages .success")
+    add_excavator(page, "미니 굴착기 SX-35", photo, description_ko="3.5톤급 소형 굴착기")
     assert page.locator(".photo-row img").count() == 1
     screenshot(page, "product-editor-ko")
 
@@ -69,6 +75,7 @@ def test_exhibitor_adds_product_with_photo_buyer_finds_it_in_chinese(new_page, t
     assert visitor.locator("html").get_attribute("lang") == "zh-hans"
     visitor.fill("#q", "挖掘机")
     visitor.click("form.filters button[type=submit]")
+    visitor.wait_for_url(re.compile(r"[?&]q="))  # the results, not the hall before them
     cards = visitor.locator(".company-card")
     assert cards.count() == 1
     assert "세진중공업" in cards.first.inner_text()

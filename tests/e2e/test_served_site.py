@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_hall_flow import png_bytes
+from tests.e2e.test_hall_flow import add_excavator, login, png_bytes
 
 BIZWEEK = Path(sys.executable).with_name("bizweek")
 DEMO_PASSWORD = "bizweek-demo"
@@ -84,32 +84,17 @@ def test_the_served_site_from_upload_to_visitor_figures(served_site, browser, tm
     # An exhibitor signs in (a form with its CSRF token) and adds a product with a photo
     # (a multipart body read by the event loop, handled in a pool thread).
     exhibitor = browser.new_context(base_url=served_site, locale="ko-KR").new_page()
-    exhibitor.goto("/accounts/login/")
-    exhibitor.fill("#id_username", SELLER)
-    exhibitor.fill("#id_password", DEMO_PASSWORD)
-    exhibitor.click("button[type=submit].primary")
-    exhibitor.wait_for_url(re.compile(r"/accounts/me/"))
+    login(exhibitor, SELLER, DEMO_PASSWORD)
     edit = exhibitor.locator("a[href$='/edit/'][href^='/booths/']").first.get_attribute("href")
     booth = re.match(r"/booths/(\d+)/", edit).group(0)
     exhibitor.goto(booth + "edit/products/new/")
-    exhibitor.fill("#id_name_ko", "서빙 테스트 굴착기")
-    exhibitor.fill("#id_hs_code", "842952")
-    exhibitor.fill("#id_moq", "1")
-    exhibitor.fill("#id_price_min", "25000")
-    exhibitor.fill("#id_price_max", "32000")
-    exhibitor.set_input_files("#id_image", str(photo))
-    exhibitor.click("button[type=submit].primary")
-    exhibitor.wait_for_selector(".messages .success")
+    add_excavator(exhibitor, "서빙 테스트 굴착기", photo)
     unique_before, views_before = figures(exhibitor, booth)
 
     # A buyer reading in Chinese finds it by a Chinese word and opens the booth twice (the
     # second time from the page cache); the photo is a media file, streamed.
     buyer = browser.new_context(base_url=served_site, locale="zh-CN").new_page()
-    buyer.goto("/accounts/login/")
-    buyer.fill("#id_username", BUYER)
-    buyer.fill("#id_password", DEMO_PASSWORD)
-    buyer.click("button[type=submit].primary")
-    buyer.wait_for_url(re.compile(r"/accounts/me/"))
+    login(buyer, BUYER, DEMO_PASSWORD)
     buyer.goto("/hall/?q=" + "挖掘机")
     assert buyer.locator(f".company-card a.card-link[href='{booth}']").count() == 1
     anonymous = browser.new_context(base_url=served_site, locale="zh-CN").new_page()
