@@ -23,7 +23,6 @@ from . import search
 from . import visits as visits_module
 from .booth_cache import touch_booths
 from .models import Booth, BoothVisit, Brochure, Product, ProductPhoto
-from .visits import record_visit  # noqa: F401  (part of this module's interface)
 
 FEATURED_FIRST = F("booth__featured").desc(nulls_last=True)  # no booth row yet = not featured
 SORTS = {

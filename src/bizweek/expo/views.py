@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from bizweek.companies.models import Company, CompanyRole, HSCode, Sector
 
-from . import booth_cache, search, services
+from . import booth_cache, search, services, visits
 from .forms import BrochureForm, ImageUploadForm, ProductForm, VideoUploadForm
 from .models import Brochure, Product, ProductPhoto
 
@@ -103,7 +103,7 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
         state = booth_cache.booth_state(pk)
         html = booth_cache.cached_page(request, state) if state is not None else None
         if html is not None:  # a public booth: anyone may see it
-            services.record_visit(pk, request)
+            visits.record_visit(pk, request)
             return HttpResponse(html)
     company = get_object_or_404(Company.objects.select_related("booth"), pk=pk)
     if company.role != CompanyRole.SELLER:
@@ -114,7 +114,7 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
     preview = can_edit and request.GET.get("preview") == "1"
     booth_obj = getattr(company, "booth", None)
     if not preview:
-        services.record_visit(company.pk, request)
+        visits.record_visit(company.pk, request)
     if state is not None:
         return HttpResponse(
             booth_cache.store_page(
