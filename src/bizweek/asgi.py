@@ -1,7 +1,9 @@
 """ASGI entry point: HTTP through Django (in a thread pool, see core/handler.py), WebSockets
-through Channels (see routing.py)."""
+through Channels (see routing.py); each server process runs the booth-visit flusher from
+start to graceful stop (expo/visits.py), whichever ASGI server runs it."""
 
 import os
+import threading
 
 import django
 
@@ -13,14 +15,33 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from bizweek.core.handler import PooledHTTPHandler  # noqa: E402
+from bizweek.core.handler import PooledHTTPHandler, with_lifespan  # noqa: E402
+from bizweek.expo import visits  # noqa: E402
 from bizweek.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": PooledHTTPHandler(threads=settings.HTTP_THREADS),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+_stop_flusher: list[threading.Event] = []  # set at start, in each server process
+
+
+def _start_visit_flusher() -> None:
+    _stop_flusher.append(visits.start_flusher())
+
+
+def _write_last_visits() -> None:
+    """At shutdown: stop the flusher and write what the last second's booth visitors did."""
+    for stop in _stop_flusher:
+        stop.set()
+    visits.flush()
+
+
+application = with_lifespan(
+    ProtocolTypeRouter(
+        {
+            "http": PooledHTTPHandler(threads=settings.HTTP_THREADS),
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    ),
+    on_startup=_start_visit_flusher,
+    on_shutdown=_write_last_visits,
 )

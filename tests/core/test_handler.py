@@ -180,7 +180,7 @@ def test_query_strings_and_languages_are_per_request(handler, settings, event):
     assert request(handler, url="/hello/?name=Mina")[2] == b"hello Mina"
 
 
-def test_graceful_shutdown_runs_the_shutdown_task_before_completing():
+def test_server_start_and_graceful_stop_run_their_tasks():
     from bizweek.core.handler import with_lifespan
 
     calls: list[str] = []
@@ -188,13 +188,17 @@ def test_graceful_shutdown_runs_the_shutdown_task_before_completing():
     async def http_app(scope, receive, send):  # pragma: no cover - not called
         raise AssertionError("lifespan messages must not reach the HTTP app")
 
-    app = with_lifespan(http_app, lambda: calls.append("flushed"))
+    app = with_lifespan(
+        http_app,
+        on_startup=lambda: calls.append("started"),
+        on_shutdown=lambda: calls.append("flushed"),
+    )
 
     async def run():
         communicator = ApplicationCommunicator(app, {"type": "lifespan"})
         await communicator.send_input({"type": "lifespan.startup"})
         started = await communicator.receive_output(5)
-        assert calls == []
+        assert calls == ["started"]
         await communicator.send_input({"type": "lifespan.shutdown"})
         stopped = await communicator.receive_output(5)
         return started, stopped
@@ -202,4 +206,4 @@ def test_graceful_shutdown_runs_the_shutdown_task_before_completing():
     started, stopped = async_to_sync(run)()
     assert started == {"type": "lifespan.startup.complete"}
     assert stopped == {"type": "lifespan.shutdown.complete"}
-    assert calls == ["flushed"]
+    assert calls == ["started", "flushed"]

@@ -125,28 +125,33 @@ class PooledHTTPHandler(ASGIHandler):
         return headers
 
 
-def with_lifespan(app: Any, on_shutdown: Callable[[], object]) -> Any:
-    """`app`, answering the ASGI lifespan protocol: `on_shutdown` runs (in a thread) when the
-    server stops gracefully (SIGTERM, Ctrl+C), before the process exits. `atexit` would not
-    do: uvicorn re-raises the signal after its shutdown, and the default action of SIGTERM
-    ends the process without running exit handlers."""
+def with_lifespan(
+    app: Any,
+    *,
+    on_startup: Callable[[], object] | None = None,
+    on_shutdown: Callable[[], object] | None = None,
+) -> Any:
+    """`app`, answering the ASGI lifespan protocol: `on_startup` runs when a server process
+    starts, `on_shutdown` when it stops gracefully (SIGTERM, Ctrl+C), before it exits; both in
+    a thread. `atexit` would not do for shutdown: uvicorn re-raises the signal after its own
+    shutdown, and the default action of SIGTERM ends the process without exit handlers."""
 
     async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "lifespan":
             await app(scope, receive, send)
             return
+        loop = asyncio.get_running_loop()
         while True:
             message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
+            phase = message["type"].removeprefix("lifespan.")
+            task = {"startup": on_startup, "shutdown": on_shutdown}.get(phase)
+            if task is not None:
                 try:
-                    await asyncio.get_running_loop().run_in_executor(
-                        None, _run_and_close, on_shutdown
-                    )
+                    await loop.run_in_executor(None, _run_and_close, task)
                 except Exception:
-                    logger.exception("Shutdown task failed")
-                await send({"type": "lifespan.shutdown.complete"})
+                    logger.exception("Lifespan %s task failed", phase)
+            await send({"type": f"lifespan.{phase}.complete"})
+            if phase == "shutdown":
                 return
 
     return application
