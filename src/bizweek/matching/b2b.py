@@ -89,6 +89,35 @@ class Solution:
         return sum(1 for s in self.slots if s is not None)
 
 
+def finished(
+    instance: B2BInstance,
+    slots: list[int | None],
+    allowed: list[list[int]],
+    *,
+    searched: bool,
+    optimal: bool,
+    seconds: float,
+    status: str,
+    bound: int | None = None,
+) -> Solution:
+    """A schedule as every solver reports it: its breaks counted by the same rules, and a
+    reason for each meeting left out (`searched`: a search proved there is no room)."""
+    reasons = {
+        i: unplaced_reason(instance, i, allowed, searched=searched)
+        for i, slot in enumerate(slots)
+        if slot is None
+    }
+    return Solution(
+        slots=slots,
+        breaks=total_breaks(count_breaks(instance, slots)),
+        optimal=optimal,
+        seconds=seconds,
+        status=status,
+        unplaced_reasons=reasons,
+        bound=bound,
+    )
+
+
 # --- parsing -------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import random
 import time
 from collections import defaultdict
 
-from .b2b import B2BInstance, Solution, count_breaks, total_breaks, unplaced_reason
+from .b2b import B2BInstance, Solution, count_breaks, finished, total_breaks
 
 
 def greedy(
@@ -42,18 +42,14 @@ def greedy(
             break
     assert best is not None
     slots = best[1]
-    reasons = {
-        i: unplaced_reason(instance, i, allowed, searched=False)
-        for i, s in enumerate(slots)
-        if s is None
-    }
-    return Solution(
-        slots=slots,
-        breaks=total_breaks(count_breaks(instance, slots)),
+    return finished(
+        instance,
+        slots,
+        allowed,
+        searched=False,
         optimal=False,
         seconds=time.perf_counter() - t0,
         status="HEURISTIC",
-        unplaced_reasons=reasons,
     )
 
 

@@ -23,6 +23,7 @@ from .b2b import (
     Solution,
     check,
     count_breaks,
+    finished,
     parse_dzn,
     total_breaks,
     unplaced_reason,
@@ -426,18 +427,14 @@ def solve(
             unplaced_reasons=dict.fromkeys(range(n), "no schedule found within the time limit"),
             bound=lb if not allow_unplaced else None,
         )
-    reasons = {
-        i: unplaced_reason(inst, i, allowed, searched=proven)
-        for i, s in enumerate(best)
-        if s is None
-    }
-    return Solution(
-        slots=best,
-        breaks=total_breaks(count_breaks(inst, best)),
+    return finished(
+        inst,
+        best,
+        allowed,
+        searched=proven,
         optimal=proven,
         seconds=seconds,
         status="OPTIMAL" if proven else "FEASIBLE",
-        unplaced_reasons=reasons,
         bound=None if allow_unplaced else (best_breaks if proven else lb),
     )
 
