@@ -69,9 +69,12 @@ class PooledHTTPHandler(ASGIHandler):
             response = await in_pool(self._respond, scope, body_file)
             try:
                 if response.streaming and not response.is_async:
-                    await self._send_streaming(response, send, in_pool)
-                else:
-                    await self.send_response(response, send)
+                    # Django's sender reads a synchronous iterator whole; read it in the pool,
+                    # a part at a time, by handing Django an asynchronous one.
+                    response.streaming_content = _read_in_pool(
+                        iter(response.streaming_content), in_pool
+                    )
+                await self.send_response(response, send)
             finally:
                 if response.streaming:  # non-streaming responses were closed in the pool
                     await in_pool(response.close)
@@ -97,32 +100,10 @@ class PooledHTTPHandler(ASGIHandler):
             response.close()
         return response
 
-    async def _send_streaming(self, response: HttpResponseBase, send: Any, in_pool: Any) -> None:
-        """Send a streaming response, reading its (synchronous) iterator in the pool."""
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": self._headers(response),
-            }
-        )
-        parts = iter(response.streaming_content)
-        while (part := await in_pool(next, parts, _END)) is not _END:
-            for chunk, _last in self.chunk_bytes(part):
-                if chunk:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body"})
 
-    @staticmethod
-    def _headers(response: HttpResponseBase) -> list[tuple[bytes, bytes]]:
-        headers = [
-            (name.encode("ascii"), value.encode("latin1")) for name, value in response.items()
-        ]
-        headers += [
-            (b"Set-Cookie", cookie.output(header="").encode("ascii").strip())
-            for cookie in response.cookies.values()
-        ]
-        return headers
+async def _read_in_pool(parts: Any, in_pool: Any) -> Any:
+    while (part := await in_pool(next, parts, _END)) is not _END:
+        yield part
 
 
 def with_lifespan(

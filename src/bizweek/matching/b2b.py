@@ -140,6 +140,17 @@ def _dzn_sets(raw: str) -> list[list[int]]:
     ]
 
 
+def _sets_per_participant(text: str, key: str, n_business: int) -> list[list[int]] | None:
+    """An optional field holding one set per participant (None when the file has none)."""
+    raw = _dzn_value(text, key)
+    if raw is None:
+        return None
+    sets = _dzn_sets(raw)
+    if len(sets) != n_business:
+        raise ValueError(f"{key} has {len(sets)} sets, expected {n_business}")
+    return sets
+
+
 def parse_dzn(text: str, name: str = "") -> B2BInstance:
     """Read a MiniZinc data file of the published benchmark (or the same fields by hand).
 
@@ -195,22 +206,16 @@ def parse_dzn(text: str, name: str = "") -> B2BInstance:
                     f"nMeetingsBusiness says {c}"
                 )
 
-    raw = _dzn_value(text, "meetingsxBusiness")
-    if raw is not None:
-        sets = _dzn_sets(raw)
-        if len(sets) != n_business:
-            raise ValueError(f"meetingsxBusiness has {len(sets)} sets, expected {n_business}")
+    sets = _sets_per_participant(text, "meetingsxBusiness", n_business)
+    if sets is not None:
         for p, listed in enumerate(sets, start=1):
             plain = {i + 1 for i in derived[p]}
             shifted = {1} | {i + 2 for i in derived[p]}  # the published files' layout
             if set(listed) not in (plain, shifted):
                 raise ValueError(f"participant {p}: meetingsxBusiness disagrees with requested")
 
-    raw = _dzn_value(text, "forbidden")
-    if raw is not None:
-        sets = _dzn_sets(raw)
-        if len(sets) != n_business:
-            raise ValueError(f"forbidden has {len(sets)} sets, expected {n_business}")
+    sets = _sets_per_participant(text, "forbidden", n_business)
+    if sets is not None:
         for p, slots in enumerate(sets, start=1):
             real = {s for s in slots if s != 0}  # 0 is padding
             if any(not 1 <= s <= n_slots for s in real):
