@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "bizweek.core",
     "bizweek.accounts",
     "bizweek.events",
@@ -130,6 +132,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Threads per server process that run Django's (synchronous) views: how many slow requests
 # (an import, a schedule run) a process serves at once without holding up the rest.
+# Background jobs (django-tasks): queued in the database by default, run by `bizweek worker` or
+# by the worker thread that `bizweek serve` starts. Tests may switch to the immediate backend.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("BIZWEEK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
 HTTP_THREADS = int(os.environ.get("BIZWEEK_HTTP_THREADS", "2"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

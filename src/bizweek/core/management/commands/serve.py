@@ -33,7 +33,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-jobs",
             action="store_true",
-            help="Do not send reminders from this process (run `bizweek reminders --loop`).",
+            help="Run no reminders and no background jobs in this process (run `bizweek "
+            "reminders --loop` and `bizweek worker` instead).",
         )
 
     def handle(self, *args, **options) -> None:
@@ -47,6 +48,9 @@ class Command(BaseCommand):
             from bizweek.meetings.jobs import start_background_loop
 
             start_background_loop()
+            from bizweek.core.tasks import start_worker_thread
+
+            start_worker_thread()
         uvicorn.run(
             "bizweek.core.management.commands.serve:serving_application",
             factory=True,  # called in each worker process
