@@ -24,6 +24,7 @@ KINDS = {
     "reminder_24h",
     "reminder_15m",
     "meeting_scheduled",
+    "meeting_no_show",
 }
 
 
