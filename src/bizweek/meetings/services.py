@@ -288,6 +288,98 @@ def room_state(meeting: Meeting, now: datetime | None = None) -> str:
     return "open"
 
 
+def peer_info(attendance: Attendance) -> dict:
+    """How a person in the room is shown to the others (peer id = their attendance id)."""
+    user = attendance.user
+    info = {"id": attendance.pk, "name": str(user), "role": attendance.role, "company": ""}
+    if attendance.company is not None:
+        info["company"] = attendance.company.name
+    if attendance.role == RoomRole.INTERPRETER:
+        info["languages"] = attendance.meeting.languages or user.languages
+    return info
+
+
+def room_peers(meeting: Meeting) -> list[dict]:
+    """Who is in the room now: every open attendance (one per connection, in any process)."""
+    present = (
+        Attendance.objects.filter(meeting=meeting, left_at__isnull=True)
+        .select_related("user", "company", "meeting")
+        .order_by("pk")
+    )
+    return [peer_info(attendance) for attendance in present]
+
+
+def peer_channel(meeting_id: int, peer_id: int) -> str | None:
+    """The channel of a peer present in this meeting's room, or None (gone, or elsewhere)."""
+    return (
+        Attendance.objects.filter(pk=peer_id, meeting_id=meeting_id, left_at__isnull=True)
+        .values_list("channel_name", flat=True)
+        .first()
+    )
+
+
+def chat_history(meeting: Meeting, limit: int = 200) -> list[dict]:
+    messages = ChatMessage.objects.filter(meeting=meeting).select_related("author")
+    return [chat_payload(message) for message in list(messages.order_by("-pk")[:limit])[::-1]]
+
+
+def chat_payload(message: ChatMessage) -> dict:
+    return {
+        "id": message.pk,
+        "author": str(message.author) if message.author else "",
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+    }
+
+
+def next_slot_busy(meeting: Meeting) -> bool:
+    """Whether a company or the interpreter has another meeting starting within the
+    extension after this one (then the room may not run over)."""
+    extension = timedelta(minutes=policy(meeting.event).extension_minutes)
+    end = room_closes_at(meeting)
+    participants = [company_key(meeting.seller_id), company_key(meeting.buyer_id)]
+    if meeting.interpreter_id:
+        participants.append(user_key(meeting.interpreter_id))
+    return (
+        Booking.objects.filter(
+            participant__in=participants,
+            starts_at__gte=end - timedelta(seconds=1),
+            starts_at__lt=end + extension,
+        )
+        .exclude(meeting=meeting)
+        .exists()
+    )
+
+
+def can_extend(meeting: Meeting, now: datetime | None = None) -> bool:
+    """ "+5 minutes" is offered only once, in the last minutes of the slot, and only when
+    neither company nor the interpreter has a meeting in the next slot."""
+    now = now or timezone.now()
+    return (
+        meeting.state == MeetingState.SCHEDULED
+        and meeting.extended_minutes == 0
+        and room_closes_at(meeting) - timedelta(minutes=5) <= now < room_closes_at(meeting)
+        and not next_slot_busy(meeting)
+    )
+
+
+def extend(meeting: Meeting, *, by: User, now: datetime | None = None) -> Meeting:
+    """Keep the room open for the event's extension (5 minutes by default)."""
+    if room_role(by, meeting) in (None, RoomRole.OBSERVER):
+        raise PermissionDenied(_("Only participants can extend the meeting."))
+    if not can_extend(meeting, now):
+        raise ValidationError(
+            _(
+                "The meeting cannot be extended: a participant has another meeting next, "
+                "or it was already extended."
+            )
+        )
+    minutes = policy(meeting.event).extension_minutes
+    Meeting.objects.filter(pk=meeting.pk, extended_minutes=0).update(extended_minutes=minutes)
+    meeting.refresh_from_db(fields=["extended_minutes"])
+    return meeting
+
+
 # --- Attendance and outcome ------------------------------------------------------------------
 
 
