@@ -77,7 +77,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             "you": you,
             "peers": [p for p in services.room_peers(meeting) if p["id"] != self.peer_id],
             "closes_at": closes.isoformat(),
-            "can_extend": services.can_extend(meeting),
+            "can_extend": meeting.extended_minutes == 0 and not services.next_slot_busy(meeting),
             "ice_servers": ice.ice_servers(self.user.pk, closes),
             "chat": services.chat_history(meeting),
         }

@@ -7,6 +7,7 @@ app_name = "meetings"
 urlpatterns = [
     path("meetings/", views.my_meetings, name="mine"),
     path("meetings/<int:pk>/", views.detail, name="detail"),
+    path("meetings/<int:pk>/room/", views.room, name="room"),
     path("meetings/<int:pk>/meeting.ics", views.ics, name="ics"),
     path("meetings/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("meetings/<int:pk>/interpreter/", views.assign_interpreter, name="assign_interpreter"),

@@ -36,7 +36,13 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
     rows = []
     for meeting in meetings:
         other = meeting.buyer if request.user.company_id == meeting.seller_id else meeting.seller
-        rows.append({"meeting": meeting, "other": other})
+        rows.append(
+            {
+                "meeting": meeting,
+                "other": other,
+                "room_open": services.room_state(meeting, now) == "open",
+            }
+        )
     feed = request.build_absolute_uri(
         reverse("meetings:feed", args=[services.calendar_token(request.user)])
     )
@@ -57,7 +63,73 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "meetings/detail.html",
-        {"meeting": meeting, "other": other, "interpreters": interpreters},
+        {
+            "meeting": meeting,
+            "other": other,
+            "interpreters": interpreters,
+            "room_opens_minutes": services.policy(meeting.event).room_opens_minutes,
+        },
+    )
+
+
+@login_required
+def room(request: HttpRequest, pk: int) -> HttpResponse:
+    """The video room. Participants and observing organizers only (the WebSocket checks the
+    same rule); before it opens or after it closes the page says when, with no call."""
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("seller", "buyer", "interpreter", "event"), pk=pk
+    )
+    role = services.room_role(request.user, meeting)
+    if role is None:
+        raise PermissionDenied(
+            _("Only the two companies, their interpreter and the organizers can enter this room.")
+        )
+    state = services.room_state(meeting)
+    strings = {
+        "waiting": _("The other side has not joined yet."),
+        "camera_refused": _(
+            "The browser did not allow the camera or microphone. You can join with audio "
+            "only, or as a listener."
+        ),
+        "no_devices": _("No camera or microphone was found. You can join as a listener."),
+        "connecting": _("Connecting…"),
+        "reconnecting": _("Connection lost; reconnecting…"),
+        "ends_in": _("Ends in"),
+        "ends_at": _("ends at"),
+        "two_minutes": _("The meeting ends in 2 minutes."),
+        "closed": _("The meeting time is over; the room is closed."),
+        "extended": _("The meeting was extended."),
+        "you": _("You"),
+        "muted": _("muted"),
+        "camera_off": _("camera off"),
+        "quality_good": _("Connection: good"),
+        "quality_fair": _("Connection: fair"),
+        "quality_poor": _("Connection: poor"),
+        "interpreter": _("Interpreter"),
+        "observer": _("Observer"),
+        "seller": _("Exhibitor"),
+        "buyer": _("Buyer"),
+        "mute": _("Mute"),
+        "unmute": _("Unmute"),
+        "camera_stop": _("Camera off"),
+        "camera_start": _("Camera on"),
+        "share": _("Share screen"),
+        "share_stop": _("Stop sharing"),
+        "refused": _("You cannot enter this room."),
+    }
+    return render(
+        request,
+        "meetings/room.html",
+        {
+            "meeting": meeting,
+            "role": role,
+            "state": state,
+            "opens_at": services.room_opens_at(meeting),
+            "closes_at": services.room_closes_at(meeting),
+            "strings": strings,
+            "observer": role == "observer",
+        },
+        status=200,
     )
 
 
