@@ -585,6 +585,16 @@ def to_usd(event: Event, amount: Decimal | None, currency: str) -> Decimal | Non
     return (Decimal(amount) * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def set_report_deadline(event: Event, deadline: datetime | None, *, by: User) -> MeetingPolicy:
+    """Organizers set until when logs may be filed (None: until business matching ends)."""
+    if not by.is_organizer:
+        raise PermissionDenied(_("Only organizers can see this page."))
+    rules, _created = MeetingPolicy.objects.get_or_create(event=event)
+    rules.report_deadline = deadline
+    rules.save(update_fields=["report_deadline"])
+    return rules
+
+
 def report_deadline(event: Event) -> datetime:
     """Logs stay editable until the event's reporting deadline (default: end of matching)."""
     return policy(event).report_deadline or event.matching_ends_at

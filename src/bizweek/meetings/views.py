@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from bizweek.accounts.models import User
 
 from . import calendar, services
-from .models import Meeting, MeetingState
+from .forms import ConsultationLogForm, ExchangeRatesForm
+from .models import ConsultationLog, Meeting, MeetingState
 
 
 def _visible_meeting(request: HttpRequest, pk: int) -> Meeting:
@@ -60,6 +61,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     interpreters = []
     if request.user.is_organizer and meeting.state == MeetingState.SCHEDULED:
         interpreters = services.interpreters_free_at(meeting)
+    started = meeting.starts_at <= timezone.now()
     return render(
         request,
         "meetings/detail.html",
@@ -68,6 +70,16 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "other": other,
             "interpreters": interpreters,
             "room_opens_minutes": services.policy(meeting.event).room_opens_minutes,
+            "started": started,
+            "outcome": services.outcome_of(meeting),
+            "figures": services.meeting_figures(meeting) if started else {},
+            "log_companies": services.log_companies_for(request.user, meeting),
+            "can_report": started
+            and meeting.state == MeetingState.SCHEDULED
+            and (
+                request.user.is_organizer
+                or request.user.company_id in (meeting.seller_id, meeting.buyer_id)
+            ),
         },
     )
 
@@ -203,3 +215,94 @@ def interpretation(request: HttpRequest) -> HttpResponse:
     )
     rows = [{"meeting": m, "free": services.interpreters_free_at(m)} for m in meetings]
     return render(request, "meetings/interpretation.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def not_happened(request: HttpRequest, pk: int) -> HttpResponse:
+    """Either side says the meeting did not take place (whatever attendance says)."""
+    meeting = _visible_meeting(request, pk)
+    try:
+        services.report_not_happened(meeting, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Noted: the meeting did not take place."))
+    return redirect("meetings:detail", pk=pk)
+
+
+@login_required
+def consultation_log(request: HttpRequest, pk: int, company_id: int) -> HttpResponse:
+    """File or edit one company's 상담일지 (the company's members, or the interpreter)."""
+    meeting = _visible_meeting(request, pk)
+    allowed = {company.pk: company for company in services.log_companies_for(request.user, meeting)}
+    if company_id not in allowed:
+        raise PermissionDenied(_("You may not file a log for this company."))
+    company = allowed[company_id]
+    instance = ConsultationLog.objects.filter(meeting=meeting, company=company).first()
+    deadline = services.report_deadline(meeting.event)
+    form = ConsultationLogForm(request.POST or None, instance=instance, seller_id=meeting.seller_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.file_log(
+                meeting,
+                company=company,
+                by=request.user,
+                products=list(form.cleaned_data["products"]),
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The consultation log was saved."))
+            return redirect("meetings:detail", pk=pk)
+    return render(
+        request,
+        "meetings/log_form.html",
+        {
+            "meeting": meeting,
+            "company": company,
+            "form": form,
+            "deadline": deadline,
+            "open": meeting.starts_at <= timezone.now() <= deadline,
+            "rates": services.exchange_rates(meeting.event),
+        },
+    )
+
+
+@login_required
+def exchange_rates(request: HttpRequest) -> HttpResponse:
+    """Organizer: the rates that turn KRW and CNY into USD for the event's figures, and the
+    deadline for consultation logs."""
+    if not request.user.is_organizer:
+        raise PermissionDenied(_("Only organizers can see this page."))
+    from bizweek.events.services import current_event
+
+    event = current_event(request)
+    if event is None:
+        raise Http404
+    rates = services.exchange_rates(event)
+    policy = services.policy(event)
+    form = ExchangeRatesForm(
+        request.POST or None,
+        initial={
+            "krw": rates.get("KRW"),
+            "cny": rates.get("CNY"),
+            "report_deadline": policy.report_deadline,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        for currency in ("KRW", "CNY"):
+            value = form.cleaned_data[currency.lower()]
+            if value is not None:
+                services.set_exchange_rate(event, currency, value, by=request.user)
+        services.set_report_deadline(event, form.cleaned_data["report_deadline"], by=request.user)
+        messages.success(request, _("The exchange rates were saved."))
+        return redirect("meetings:rates")
+    return render(
+        request,
+        "meetings/rates.html",
+        {"form": form, "event": event, "deadline": services.report_deadline(event)},
+    )
