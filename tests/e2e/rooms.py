@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -149,3 +150,54 @@ def wait_for_remote_video(page, peers: int, timeout: float = 30) -> dict:
             )
             raise AssertionError(f"remote video not decoded: {frames} {states}")
         page.wait_for_timeout(200)
+
+
+@contextmanager
+def coturn(workdir: Path, secret: str):
+    """A real coturn on loopback with shared-secret (use-auth-secret) credentials; yields
+    its turn: URL. Started directly, never as the system service."""
+    port = free_port()
+    relay_low = 40000 + (port % 200) * 100
+    log = (workdir / "turnserver.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603
+        [
+            shutil.which("turnserver") or "/usr/bin/turnserver",
+            "-n",
+            "--listening-ip=127.0.0.1",
+            "--relay-ip=127.0.0.1",
+            f"--listening-port={port}",
+            f"--min-port={relay_low}",
+            f"--max-port={relay_low + 99}",
+            "--use-auth-secret",
+            f"--static-auth-secret={secret}",
+            "--realm=bizweek.test",
+            "--allow-loopback-peers",
+            "--fingerprint",
+            "--no-cli",
+            "--no-tls",
+            "--no-dtls",
+            f"--db={workdir / 'turndb'}",
+            f"--pidfile={workdir / 'turnserver.pid'}",
+            "--log-file=stdout",
+            "--simple-log",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:  # coturn listens on TCP and UDP alike: ready when TCP accepts
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        (workdir / "turnserver.log").read_text(errors="replace")
+                    ) from None
+                time.sleep(0.1)
+        yield f"turn:127.0.0.1:{port}?transport=udp"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

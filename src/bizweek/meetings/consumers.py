@@ -79,6 +79,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             "closes_at": closes.isoformat(),
             "can_extend": meeting.extended_minutes == 0 and not services.next_slot_busy(meeting),
             "ice_servers": ice.ice_servers(self.user.pk, closes),
+            "ice_transport_policy": ice.transport_policy(),
             "chat": services.chat_history(meeting),
         }
 

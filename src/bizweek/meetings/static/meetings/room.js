@@ -11,6 +11,7 @@ const room = {
   ws: null,
   me: null,
   iceServers: [],
+  iceTransportPolicy: "all",
   present: new Map(), // peer id -> info, for everyone in the room
   peers: new Map(), // peer id -> {info, pc, polite, makingOffer, ignoreOffer, tile, video}
   local: null, // MediaStream from the camera and microphone, or null for a listener
@@ -36,7 +37,23 @@ window.bizweekRoom = {
     }
     return result;
   },
+  async routes() {
+    const result = {};
+    for (const [id, peer] of room.peers) result[id] = route(await peer.pc.getStats());
+    return result;
+  },
 };
+
+// The candidate type ("host", "srflx", "relay") of a connection's local end, once connected.
+function route(stats) {
+  let type = "";
+  stats.forEach((report) => {
+    if (report.type === "candidate-pair" && report.nominated && report.state === "succeeded") {
+      type = stats.get(report.localCandidateId)?.candidateType || type;
+    }
+  });
+  return type;
+}
 
 // --- Lobby: preview and device choice -------------------------------------------------------
 
@@ -130,6 +147,7 @@ async function receive(message) {
       room.me = message.you;
       room.retry = 0;
       room.iceServers = message.ice_servers;
+      room.iceTransportPolicy = message.ice_transport_policy;
       room.closesAt = new Date(message.closes_at);
       room.extendable = message.can_extend;
       notice("");
@@ -191,7 +209,7 @@ function addPeer(info) {
     existing.caption.textContent = roleLabel(info);
     return existing;
   }
-  const pc = new RTCPeerConnection({ iceServers: room.iceServers });
+  const pc = new RTCPeerConnection({ iceServers: room.iceServers, iceTransportPolicy: room.iceTransportPolicy });
   const tile = document.createElement("figure");
   tile.className = `tile role-${info.role || "unknown"}`;
   tile.dataset.peer = info.id;
