@@ -141,3 +141,65 @@ def test_rates_page_sets_rates(client, organizer, event):
 def test_rates_page_for_non_organizer_is_forbidden(client, exhibitor, event):
     client.force_login(exhibitor)
     assert client.get(reverse("meetings:rates")).status_code == 403
+
+
+def test_control_tower_lists_current_meetings_with_status(client, organizer, meeting, exhibitor):
+    services.record_join(meeting, exhibitor)
+    client.force_login(organizer)
+    page = client.get(reverse("meetings:tower")).content.decode()
+    assert f'data-meeting="{meeting.pk}"' in page
+    assert 'data-status="one_side"' in page
+    assert reverse("meetings:room", args=[meeting.pk]) in page
+
+
+def test_control_tower_for_non_organizer_is_forbidden(client, exhibitor, event):
+    client.force_login(exhibitor)
+    assert client.get(reverse("meetings:tower")).status_code == 403
+
+
+def test_meeting_status_follows_who_is_in(meeting, exhibitor, buyer, interpreter):
+    assert services.meeting_status(meeting) == "waiting"
+    services.record_join(meeting, exhibitor)
+    assert services.meeting_status(meeting) == "one_side"
+    services.record_join(meeting, buyer)
+    assert services.meeting_status(meeting) == "both_in"
+    services.record_join(meeting, interpreter)
+    assert services.meeting_status(meeting) == "interpreter_in"
+
+
+def test_connection_check_result_is_kept_and_shown_to_organizers(
+    client, meeting, exhibitor, buyer, organizer
+):
+    client.force_login(exhibitor)
+    assert client.get(reverse("meetings:check")).status_code == 200
+    response = client.post(
+        reverse("meetings:check"),
+        '{"camera": true, "microphone": true, "relay": true}',
+        content_type="application/json",
+    )
+    assert response.json() == {"passed": True}
+    bad = client.post(reverse("meetings:check"), "[", content_type="application/json")
+    assert bad.status_code == 400
+    client.force_login(organizer)
+    page = client.get(reverse("meetings:checks")).content.decode()
+    assert page.index(buyer.email) < page.index(exhibitor.email)  # not passed comes first
+    assert "never tested" in page
+
+
+def test_extension_offered_only_when_next_slot_is_free(event, seller, buyer_company, buyer):
+    start = timezone.now().replace(microsecond=0) - timedelta(minutes=event.slot_minutes - 3)
+    meeting = factories.make_meeting(event, seller, buyer_company, starts_at=start)
+    assert services.can_extend(meeting)
+    factories.make_meeting(
+        event, seller, factories.make_company(role="buyer"), starts_at=meeting.ends_at
+    )
+    assert not services.can_extend(meeting)
+
+
+def test_extend_keeps_room_open_longer_once(event, seller, buyer_company, buyer):
+    start = timezone.now().replace(microsecond=0) - timedelta(minutes=event.slot_minutes - 3)
+    meeting = factories.make_meeting(event, seller, buyer_company, starts_at=start)
+    services.extend(meeting, by=buyer)
+    assert services.room_closes_at(meeting) == meeting.ends_at + timedelta(minutes=5)
+    with pytest.raises(services.ValidationError):
+        services.extend(meeting, by=buyer)

@@ -54,6 +54,20 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             group_name(self.meeting_id),
             {"type": "peer.joined", "peer": welcome["you"], "channel": self.channel_name},
         )
+        await self._tell_tower()
+
+    async def _tell_tower(self) -> None:
+        """Organizers' control tower shows each room's status live."""
+        status = await database_sync_to_async(self._status)()
+        await self.channel_layer.group_send(
+            services.TOWER_GROUP,
+            {"type": "tower.status", "meeting": self.meeting_id, "status": status},
+        )
+
+    def _status(self) -> str:
+        return services.meeting_status(
+            Meeting.objects.select_related("event").get(pk=self.meeting_id)
+        )
 
     @database_sync_to_async
     def _admit(self) -> tuple[str, dict] | None:
@@ -92,6 +106,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             group_name(self.meeting_id), {"type": "peer.left", "id": self.peer_id}
         )
         self.peer_id = None
+        await self._tell_tower()
 
     # --- from the browser ------------------------------------------------------------------
 
@@ -215,3 +230,28 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
+
+
+class ControlTowerConsumer(AsyncWebsocketConsumer):
+    """Organizers only: `status` messages for every room whose presence changes."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not (user and user.is_authenticated and user.is_organizer):
+            await self.close(code=REFUSED)
+            return
+        await self.channel_layer.group_add(services.TOWER_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(services.TOWER_GROUP, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The tower only listens."""
+
+    async def tower_status(self, event: dict) -> None:
+        await self.send(
+            text_data=json.dumps(
+                {"type": "status", "meeting": event["meeting"], "status": event["status"]}
+            )
+        )

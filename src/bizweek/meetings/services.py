@@ -21,6 +21,7 @@ from .models import (
     Attendance,
     Booking,
     ChatMessage,
+    ConnectionCheck,
     ConsultationLog,
     ExchangeRate,
     LogCurrency,
@@ -378,6 +379,77 @@ def extend(meeting: Meeting, *, by: User, now: datetime | None = None) -> Meetin
     Meeting.objects.filter(pk=meeting.pk, extended_minutes=0).update(extended_minutes=minutes)
     meeting.refresh_from_db(fields=["extended_minutes"])
     return meeting
+
+
+TOWER_GROUP = "meetings.tower"
+
+
+def meeting_status(meeting: Meeting, now: datetime | None = None) -> str:
+    """The control tower's word for a meeting right now: waiting, one_side, both_in,
+    interpreter_in (both companies and the interpreter), ended, or the outcome once decided."""
+    now = now or timezone.now()
+    outcome = outcome_of(meeting)
+    if outcome is not None:
+        return outcome.outcome
+    if now >= room_closes_at(meeting):
+        return "ended"
+    roles = set(
+        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
+            "role", flat=True
+        )
+    )
+    companies = {RoomRole.SELLER, RoomRole.BUYER} & roles
+    if len(companies) == 2:
+        return "interpreter_in" if RoomRole.INTERPRETER in roles else "both_in"
+    if companies:
+        return "one_side"
+    return "waiting"
+
+
+def current_slot_meetings(event: Event, now: datetime | None = None) -> QuerySet[Meeting]:
+    """Meetings whose room is open now or opens soon (the current slot, as the tower shows it)."""
+    now = now or timezone.now()
+    rules = policy(event)
+    return (
+        Meeting.objects.filter(
+            event=event,
+            state=MeetingState.SCHEDULED,
+            starts_at__lte=now + timedelta(minutes=rules.room_opens_minutes),
+            ends_at__gt=now - timedelta(minutes=rules.extension_minutes),
+        )
+        .select_related("seller", "buyer", "interpreter", "event")
+        .order_by("starts_at", "pk")
+    )
+
+
+def record_check(user: User, *, camera: bool, microphone: bool, relay: bool) -> ConnectionCheck:
+    """Keep a connection test's result (`relay`: a connection through TURN when TURN is
+    configured, otherwise a direct one)."""
+    return ConnectionCheck.objects.create(
+        user=user, camera=bool(camera), microphone=bool(microphone), relay=bool(relay)
+    )
+
+
+def check_overview(event: Event) -> list[dict]:
+    """Everyone who has a scheduled meeting in the event, with their latest connection test
+    (None when they never tried), those who have not passed first."""
+    meetings = Meeting.objects.filter(event=event, state=MeetingState.SCHEDULED)
+    companies = set(meetings.values_list("seller_id", flat=True)) | set(
+        meetings.values_list("buyer_id", flat=True)
+    )
+    people = (
+        User.objects.filter(
+            Q(company_id__in=companies) | Q(interpreted_meetings__in=meetings), is_active=True
+        )
+        .distinct()
+        .select_related("company")
+    )
+    latest: dict[int, ConnectionCheck] = {}
+    for check in ConnectionCheck.objects.filter(user__in=people).order_by("checked_at"):
+        latest[check.user_id] = check
+    rows = [{"user": person, "check": latest.get(person.pk)} for person in people]
+    rows.sort(key=lambda row: (bool(row["check"] and row["check"].passed), str(row["user"])))
+    return rows
 
 
 # --- Attendance and outcome ------------------------------------------------------------------

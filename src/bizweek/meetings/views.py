@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bizweek.accounts.models import User
 
-from . import calendar, services
+from . import calendar, ice, services
 from .forms import ConsultationLogForm, ExchangeRatesForm
-from .models import ConsultationLog, Meeting, MeetingState
+from .models import ConsultationLog, Meeting, MeetingState, Outcome
 
 
 def _visible_meeting(request: HttpRequest, pk: int) -> Meeting:
@@ -306,3 +311,101 @@ def exchange_rates(request: HttpRequest) -> HttpResponse:
         "meetings/rates.html",
         {"form": form, "event": event, "deadline": services.report_deadline(event)},
     )
+
+
+STATUS_LABELS = {
+    "waiting": gettext_lazy("waiting"),
+    "one_side": gettext_lazy("one side in"),
+    "both_in": gettext_lazy("both in"),
+    "interpreter_in": gettext_lazy("both in, with interpreter"),
+    "ended": gettext_lazy("ended"),
+}
+
+
+@login_required
+def control_tower(request: HttpRequest) -> HttpResponse:
+    """Organizer: every meeting of the current slot with its live status, one click to
+    observe. The page subscribes to /ws/meetings/tower/ for changes."""
+    if not request.user.is_organizer:
+        raise PermissionDenied(_("Only organizers can see this page."))
+    from bizweek.events.services import current_event
+
+    event = current_event(request)
+    if event is None:
+        raise Http404
+    now = timezone.now()
+    labels = {**STATUS_LABELS, **dict(Outcome.choices)}
+    meetings = list(services.current_slot_meetings(event, now)[:500])
+    interpreter = request.GET.get("interpreter", "")
+    if interpreter.isdigit():
+        meetings = [m for m in meetings if m.interpreter_id == int(interpreter)]
+    rows = []
+    for meeting in meetings:
+        status = services.meeting_status(meeting, now)
+        rows.append({"meeting": meeting, "status": status, "label": labels.get(status, status)})
+    interpreters = User.objects.filter(interpreted_meetings__in=meetings).distinct()
+    return render(
+        request,
+        "meetings/tower.html",
+        {
+            "rows": rows,
+            "labels": {key: str(value) for key, value in labels.items()},
+            "interpreters": interpreters,
+            "interpreter": interpreter,
+        },
+    )
+
+
+@login_required
+def check(request: HttpRequest) -> HttpResponse:
+    """Connection test: camera, microphone and a connection through TURN, days before the
+    event; the browser posts its result here."""
+    if request.method == "POST":
+        try:
+            data = json.loads(request.body or b"{}")
+            if not isinstance(data, dict):
+                raise ValueError
+        except ValueError:
+            return JsonResponse({"detail": _("The result is not valid.")}, status=400)
+        result = services.record_check(
+            request.user,
+            camera=data.get("camera") is True,
+            microphone=data.get("microphone") is True,
+            relay=data.get("relay") is True,
+        )
+        return JsonResponse({"passed": result.passed})
+    valid_until = timezone.now() + timedelta(hours=1)
+    return render(
+        request,
+        "meetings/check.html",
+        {
+            "ice": {
+                "servers": ice.ice_servers(request.user.pk, valid_until),
+                "turn": bool(settings.BIZWEEK_TURN_URLS and settings.BIZWEEK_TURN_SECRET),
+            },
+            "last": request.user.connection_checks.first(),
+            "strings": {
+                "ok": _("works"),
+                "failed": _("does not work"),
+                "passed": _("Everything works: you are ready for your meetings."),
+                "not_passed": _(
+                    "Something does not work. Allow the camera and microphone in the browser, "
+                    "try another network (corporate networks may block video calls), or ask "
+                    "the organizers for help."
+                ),
+            },
+        },
+    )
+
+
+@login_required
+def checks(request: HttpRequest) -> HttpResponse:
+    """Organizer: who has passed the connection test, who has not (or never tried)."""
+    if not request.user.is_organizer:
+        raise PermissionDenied(_("Only organizers can see this page."))
+    from bizweek.events.services import current_event
+
+    event = current_event(request)
+    if event is None:
+        raise Http404
+    return render(request, "meetings/checks.html", {"rows": services.check_overview(event)})
