@@ -119,3 +119,36 @@ def test_room_with_interpreter_each_sees_two_videos(site, person):
     caption = pages[0].locator(".tile.role-interpreter figcaption")
     assert "ko-zh" in caption.inner_text()
     screenshot(pages[2], "meeting-room-interpreter")
+
+
+def test_control_tower_updates_live_and_observer_joins(site, person):
+    _, info = site
+    meeting = info["meetings"][0]
+    organizer = person("organizer@example.test")
+    organizer.goto("/organizer/meetings/live/")
+    organizer.wait_for_selector("#tower-live:not([hidden])")
+    badge = organizer.locator(f"tr[data-meeting='{meeting}'] .tower-status")
+    assert badge.get_attribute("data-status") == "waiting"
+
+    seller = person("seller0@example.test")
+    join(seller, meeting)
+    organizer.wait_for_selector(f"tr[data-meeting='{meeting}'] [data-status='one_side']")
+    buyer = person("buyer0@example.test")
+    join(buyer, meeting)
+    organizer.wait_for_selector(f"tr[data-meeting='{meeting}'] [data-status='both_in']")
+    screenshot(organizer, "meeting-control-tower")
+
+    # One click to observe: the organizer receives both videos and is shown as an observer.
+    with organizer.expect_navigation():
+        organizer.click(f"tr[data-meeting='{meeting}'] a.button")
+    organizer.click("#join")
+    wait_for_remote_video(organizer, 2)
+    seller.wait_for_selector(".tile.role-observer")
+
+
+def test_connection_test_page_passes_on_loopback(site, person):
+    page = person("buyer1@example.test")
+    page.goto("/meetings/check/")
+    page.click("#check-start")
+    page.wait_for_selector("#check-summary.success")
+    assert page.locator("#check-relay").get_attribute("data-state") == "ok"
