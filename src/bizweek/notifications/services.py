@@ -24,6 +24,8 @@ KINDS = {
     "reminder_24h",
     "reminder_15m",
     "meeting_scheduled",
+    "nudge_no_meeting",  # dashboard/nudges.py
+    "nudge_unfiled_log",
 }
 
 

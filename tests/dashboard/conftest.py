@@ -1,0 +1,122 @@
+"""An event with known counts: the figures tests compare every output with these numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bizweek.accounts.models import Role
+from bizweek.companies.models import Company
+from bizweek.events.models import Event
+from bizweek.expo.models import BoothVisit
+from bizweek.matching.models import MeetingRequest, RequestState
+from bizweek.meetings.models import Meeting, MeetingState
+from tests import factories
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def at(day: int, hour: int) -> datetime:
+    """A moment of the fixture's week (November 2026) in Seoul."""
+    return datetime(2026, 11, day, hour, 0, tzinfo=SEOUL)
+
+
+@dataclass
+class Week:
+    event: Event
+    s1: Company
+    s2: Company
+    s3: Company
+    b1: Company
+    b2: Company
+    b3: Company
+    meetings: list[Meeting]
+
+
+def make_request(event: Event, sender: Company, receiver: Company, state: str) -> MeetingRequest:
+    return MeetingRequest.objects.create(
+        event=event, from_company=sender, to_company=receiver, state=state, awaiting=receiver
+    )
+
+
+def make_meeting(event: Event, seller: Company, buyer: Company, starts: datetime, **fields):
+    return Meeting.objects.create(
+        event=event,
+        seller=seller,
+        buyer=buyer,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        **fields,
+    )
+
+
+def visit(company: Company, day: int, key: str, views: int = 1, user=None) -> BoothVisit:
+    return BoothVisit.objects.create(
+        company=company, day=date(2026, 11, day), visitor_key=key, views=views, user=user
+    )
+
+
+@pytest.fixture
+def week(db) -> Week:
+    """Sellers: S1, S2 approved (KR), S3 pending (KR). Buyers: B1 (TH), B2 (CN) approved, B3
+    (US) rejected. Five requests (2 accepted, 1 declined, 1 pending, 1 expired); three
+    meetings (two scheduled, one cancelled); booth visits on two days."""
+    event = factories.make_event(
+        slug="week",
+        timezone="Asia/Seoul",
+        registration_opens_at=at(1, 0) - timedelta(days=30),
+        registration_closes_at=at(1, 0),
+        starts_at=at(2, 9),
+        ends_at=at(6, 18),
+        matching_ends_at=at(30, 18),
+    )
+    s1 = factories.make_company(name_ko="창원정밀", name_en="Changwon Precision", sectors=["ict"])
+    s2 = factories.make_company(name_ko='=HYPERLINK("http://x")', sectors=["machinery"])
+    s3 = factories.make_company(name_ko="대기기업", status="pending", sectors=["ict"])
+    b1 = factories.make_company(
+        role="buyer", name_en="Bangkok Trading", country="TH", timezone="Asia/Bangkok"
+    )
+    b2 = factories.make_company(
+        role="buyer", name_zh_hans="上海贸易", country="CN", timezone="Asia/Shanghai"
+    )
+    b3 = factories.make_company(
+        role="buyer",
+        name_en="Late Co",
+        country="US",
+        timezone="America/New_York",
+        status="rejected",
+    )
+    make_request(event, b1, s1, RequestState.ACCEPTED)
+    make_request(event, b2, s1, RequestState.ACCEPTED)
+    make_request(event, b1, s2, RequestState.DECLINED)
+    make_request(event, b2, s2, RequestState.PENDING)
+    make_request(event, s2, b1, RequestState.EXPIRED)
+    interpreter = factories.make_user(role=Role.INTERPRETER, email="interp@example.test")
+    meetings = [
+        make_meeting(
+            event,
+            s1,
+            b1,
+            at(3, 10),
+            needs_interpreter=True,
+            languages="ko-th",
+            interpreter=interpreter,
+        ),
+        make_meeting(event, s1, b2, at(4, 11), needs_interpreter=True, languages="ko-zh"),
+        make_meeting(event, s2, b1, at(3, 14), state=MeetingState.CANCELLED),
+    ]
+    b1_member = factories.make_member(b1, email="bangkok@example.test")
+    visit(s1, 3, "a", views=2, user=b1_member)
+    visit(s1, 3, "b")
+    visit(s2, 3, "c", views=3)
+    visit(s1, 4, "a")
+    visit(s2, 4, "d")
+    return Week(event, s1, s2, s3, b1, b2, b3, meetings)
