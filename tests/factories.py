@@ -81,3 +81,18 @@ def make_product(company: Company, **fields: object) -> Product:
     product = Product(company=company, **defaults)
     product.save()
     return product
+
+
+def make_meeting(event: Event, seller: Company, buyer: Company, **fields: object):
+    """A scheduled meeting with its bookings, starting now unless told otherwise."""
+    from bizweek.meetings import services as meeting_services
+
+    starts_at = fields.pop("starts_at", timezone.now().replace(microsecond=0))
+    interpreter = fields.pop("interpreter", None)
+    meeting = meeting_services.book(event, seller=seller, buyer=buyer, starts_at=starts_at)
+    if interpreter is not None or fields:
+        for name, value in fields.items():
+            setattr(meeting, name, value)
+        meeting.interpreter = interpreter
+        meeting.save()
+    return meeting

@@ -1,3 +1,9 @@
 """WebSocket routes. Meetings (/ws/meetings/<id>/) and the studio (/ws/studio/<id>/) join here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from bizweek.meetings.consumers import MeetingRoomConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/meetings/<int:pk>/", MeetingRoomConsumer.as_asgi()),
+]

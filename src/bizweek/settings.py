@@ -230,6 +230,13 @@ BIZWEEK_RECOMMENDER_BACKEND = os.environ.get(
 )
 BIZWEEK_EMBEDDING_MODEL_PATH = os.environ.get("BIZWEEK_EMBEDDING_MODEL_PATH", "")
 
+# Meeting rooms (WebRTC): STUN and TURN URLs, comma-separated; TURN uses coturn's shared
+# secret (use-auth-secret) to mint credentials valid until the slot ends plus the margin.
+BIZWEEK_STUN_URLS = env_list("BIZWEEK_STUN_URLS", "")
+BIZWEEK_TURN_URLS = env_list("BIZWEEK_TURN_URLS", "")
+BIZWEEK_TURN_SECRET = os.environ.get("BIZWEEK_TURN_SECRET", "")
+BIZWEEK_TURN_MARGIN_MINUTES = int(os.environ.get("BIZWEEK_TURN_MARGIN_MINUTES", "15"))
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

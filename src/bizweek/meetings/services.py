@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +17,22 @@ from bizweek.accounts.models import Role, User
 from bizweek.companies.models import Company
 from bizweek.events.models import Event
 
-from .models import Booking, Meeting, MeetingState, company_key, user_key
+from .models import (
+    Attendance,
+    Booking,
+    ChatMessage,
+    ConsultationLog,
+    ExchangeRate,
+    LogCurrency,
+    Meeting,
+    MeetingOutcome,
+    MeetingPolicy,
+    MeetingState,
+    Outcome,
+    RoomRole,
+    company_key,
+    user_key,
+)
 
 
 def book(
@@ -220,3 +237,516 @@ def send_due_reminders(now: datetime | None = None) -> int:
                 notify_user(meeting.interpreter, kind, meeting=meeting)
             sent += 1
     return sent
+
+
+# --- Rooms: who may enter, when they open ----------------------------------------------------
+
+
+def policy(event: Event) -> MeetingPolicy:
+    """The event's room and log rules (an unsaved row with the defaults when none was set)."""
+    try:
+        return event.meeting_policy
+    except MeetingPolicy.DoesNotExist:
+        return MeetingPolicy(event=event)
+
+
+def room_role(user: User, meeting: Meeting) -> str | None:
+    """The part the user plays in the meeting's room, or None when they may not enter.
+
+    Company members and the assigned interpreter take part; organizers observe."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.company_id is not None and user.company_id == meeting.seller_id:
+        return RoomRole.SELLER
+    if user.company_id is not None and user.company_id == meeting.buyer_id:
+        return RoomRole.BUYER
+    if meeting.interpreter_id is not None and meeting.interpreter_id == user.pk:
+        return RoomRole.INTERPRETER
+    if user.is_organizer:
+        return RoomRole.OBSERVER
+    return None
+
+
+def room_opens_at(meeting: Meeting) -> datetime:
+    return meeting.starts_at - timedelta(minutes=policy(meeting.event).room_opens_minutes)
+
+
+def room_closes_at(meeting: Meeting) -> datetime:
+    """The end of the slot, plus the extension if one was granted."""
+    return meeting.ends_at + timedelta(minutes=meeting.extended_minutes)
+
+
+def room_state(meeting: Meeting, now: datetime | None = None) -> str:
+    """'cancelled', 'early', 'open' or 'over': whether the room can be entered now."""
+    now = now or timezone.now()
+    if meeting.state != MeetingState.SCHEDULED:
+        return "cancelled"
+    if now < room_opens_at(meeting):
+        return "early"
+    if now >= room_closes_at(meeting):
+        return "over"
+    return "open"
+
+
+def peer_info(attendance: Attendance) -> dict:
+    """How a person in the room is shown to the others (peer id = their attendance id)."""
+    user = attendance.user
+    info = {"id": attendance.pk, "name": str(user), "role": attendance.role, "company": ""}
+    if attendance.company is not None:
+        info["company"] = attendance.company.name
+    if attendance.role == RoomRole.INTERPRETER:
+        info["languages"] = attendance.meeting.languages or user.languages
+    return info
+
+
+def room_peers(meeting: Meeting) -> list[dict]:
+    """Who is in the room now: every open attendance (one per connection, in any process)."""
+    present = (
+        Attendance.objects.filter(meeting=meeting, left_at__isnull=True)
+        .select_related("user", "company", "meeting")
+        .order_by("pk")
+    )
+    return [peer_info(attendance) for attendance in present]
+
+
+def peer_channel(meeting_id: int, peer_id: int) -> str | None:
+    """The channel of a peer present in this meeting's room, or None (gone, or elsewhere)."""
+    return (
+        Attendance.objects.filter(pk=peer_id, meeting_id=meeting_id, left_at__isnull=True)
+        .values_list("channel_name", flat=True)
+        .first()
+    )
+
+
+def chat_history(meeting: Meeting, limit: int = 200) -> list[dict]:
+    messages = ChatMessage.objects.filter(meeting=meeting).select_related("author")
+    return [chat_payload(message) for message in list(messages.order_by("-pk")[:limit])[::-1]]
+
+
+def chat_payload(message: ChatMessage) -> dict:
+    return {
+        "id": message.pk,
+        "author": str(message.author) if message.author else "",
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+    }
+
+
+def next_slot_busy(meeting: Meeting) -> bool:
+    """Whether a company or the interpreter has another meeting starting within the
+    extension after this one (then the room may not run over)."""
+    extension = timedelta(minutes=policy(meeting.event).extension_minutes)
+    end = room_closes_at(meeting)
+    participants = [company_key(meeting.seller_id), company_key(meeting.buyer_id)]
+    if meeting.interpreter_id:
+        participants.append(user_key(meeting.interpreter_id))
+    return (
+        Booking.objects.filter(
+            participant__in=participants,
+            starts_at__gte=end - timedelta(seconds=1),
+            starts_at__lt=end + extension,
+        )
+        .exclude(meeting=meeting)
+        .exists()
+    )
+
+
+def can_extend(meeting: Meeting, now: datetime | None = None) -> bool:
+    """ "+5 minutes" is offered only once, in the last minutes of the slot, and only when
+    neither company nor the interpreter has a meeting in the next slot."""
+    now = now or timezone.now()
+    return (
+        meeting.state == MeetingState.SCHEDULED
+        and meeting.extended_minutes == 0
+        and room_closes_at(meeting) - timedelta(minutes=5) <= now < room_closes_at(meeting)
+        and not next_slot_busy(meeting)
+    )
+
+
+def extend(meeting: Meeting, *, by: User, now: datetime | None = None) -> Meeting:
+    """Keep the room open for the event's extension (5 minutes by default)."""
+    if room_role(by, meeting) in (None, RoomRole.OBSERVER):
+        raise PermissionDenied(_("Only participants can extend the meeting."))
+    if not can_extend(meeting, now):
+        raise ValidationError(
+            _(
+                "The meeting cannot be extended: a participant has another meeting next, "
+                "or it was already extended."
+            )
+        )
+    minutes = policy(meeting.event).extension_minutes
+    Meeting.objects.filter(pk=meeting.pk, extended_minutes=0).update(extended_minutes=minutes)
+    meeting.refresh_from_db(fields=["extended_minutes"])
+    return meeting
+
+
+# --- Attendance and outcome ------------------------------------------------------------------
+
+
+def record_join(
+    meeting: Meeting, user: User, *, channel_name: str = "", now: datetime | None = None
+) -> Attendance:
+    """A person's WebSocket entered the room: open an attendance interval."""
+    role = room_role(user, meeting)
+    if role is None:
+        raise PermissionDenied(_("You are not a participant of this meeting."))
+    company_id = user.company_id if role in (RoomRole.SELLER, RoomRole.BUYER) else None
+    return Attendance.objects.create(
+        meeting=meeting,
+        user=user,
+        role=role,
+        company_id=company_id,
+        channel_name=channel_name,
+        joined_at=now or timezone.now(),
+    )
+
+
+def record_leave(attendance_id: int, *, now: datetime | None = None) -> None:
+    """The WebSocket closed: end its interval (once; a second call changes nothing)."""
+    Attendance.objects.filter(pk=attendance_id, left_at__isnull=True).update(
+        left_at=now or timezone.now()
+    )
+
+
+def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def presence(meeting: Meeting, role: str, *, until: datetime) -> list[tuple[datetime, datetime]]:
+    """When anyone of one side (seller, buyer, interpreter) was in the room, merged, within
+    the slot (open intervals count until `until`)."""
+    start, end = room_opens_at(meeting), min(until, room_closes_at(meeting))
+    intervals = []
+    for joined, left in Attendance.objects.filter(meeting=meeting, role=role).values_list(
+        "joined_at", "left_at"
+    ):
+        joined, left = max(joined, start), min(left or until, end)
+        if left > joined:
+            intervals.append((joined, left))
+    return _merged(intervals)
+
+
+def together_seconds(meeting: Meeting, *, until: datetime | None = None) -> int:
+    """How long both companies were in the room at the same time."""
+    until = until or timezone.now()
+    seller = presence(meeting, RoomRole.SELLER, until=until)
+    buyer = presence(meeting, RoomRole.BUYER, until=until)
+    total = 0.0
+    for s_start, s_end in seller:
+        for b_start, b_end in buyer:
+            overlap = (min(s_end, b_end) - max(s_start, b_start)).total_seconds()
+            total += max(0.0, overlap)
+    return int(total)
+
+
+def outcome_from_attendance(meeting: Meeting, *, until: datetime | None = None) -> tuple[str, int]:
+    """The rule: held when both companies were in together for the event's minimum
+    (5 minutes by default); a side that never came is a no-show; anything between is
+    partial. Returns (outcome, seconds together)."""
+    until = until or timezone.now()
+    seconds = together_seconds(meeting, until=until)
+    if seconds >= policy(meeting.event).held_minutes * 60:
+        return Outcome.HELD, seconds
+    seller_came = bool(presence(meeting, RoomRole.SELLER, until=until))
+    buyer_came = bool(presence(meeting, RoomRole.BUYER, until=until))
+    if not seller_came and not buyer_came:
+        return Outcome.NO_SHOW_BOTH, seconds
+    if not seller_came:
+        return Outcome.NO_SHOW_SELLER, seconds
+    if not buyer_came:
+        return Outcome.NO_SHOW_BUYER, seconds
+    return Outcome.PARTIAL, seconds
+
+
+def outcome_of(meeting: Meeting) -> MeetingOutcome | None:
+    try:
+        return meeting.outcome
+    except MeetingOutcome.DoesNotExist:
+        return None
+
+
+def decide_outcome(meeting: Meeting, *, now: datetime | None = None) -> MeetingOutcome | None:
+    """After the slot: decide the outcome from attendance, unless a person already said
+    "it didn't happen" (a report wins over the machine). A no-show notifies the side that
+    came. Returns None while the room is still open or for a cancelled meeting."""
+    now = now or timezone.now()
+    if meeting.state != MeetingState.SCHEDULED or now < room_closes_at(meeting):
+        return None
+    existing = outcome_of(meeting)
+    if existing is not None:
+        return existing
+    outcome, seconds = outcome_from_attendance(meeting, until=room_closes_at(meeting))
+    with transaction.atomic():
+        record, created = MeetingOutcome.objects.get_or_create(
+            meeting=meeting, defaults={"outcome": outcome, "together_seconds": seconds}
+        )
+    if created and outcome in (Outcome.NO_SHOW_SELLER, Outcome.NO_SHOW_BUYER):
+        _notify_no_show(meeting, outcome)
+    return record
+
+
+def _notify_no_show(meeting: Meeting, outcome: str) -> None:
+    from bizweek.notifications.services import notify_company
+
+    waiting = meeting.buyer if outcome == Outcome.NO_SHOW_SELLER else meeting.seller
+    notify_company(waiting, "meeting_no_show", meeting=meeting)
+
+
+def decide_due_outcomes(now: datetime | None = None) -> int:
+    """Decide every finished meeting that has no outcome yet (run by the periodic job)."""
+    now = now or timezone.now()
+    due = Meeting.objects.filter(
+        state=MeetingState.SCHEDULED, ends_at__lte=now, outcome__isnull=True
+    ).select_related("event", "seller", "buyer")
+    return sum(1 for meeting in due if decide_outcome(meeting, now=now) is not None)
+
+
+def report_not_happened(meeting: Meeting, *, by: User, note: str = "") -> MeetingOutcome:
+    """Either company (or an organizer) says the meeting did not take place; this replaces
+    an outcome decided from attendance."""
+    if not (by.is_organizer or by.company_id in (meeting.seller_id, meeting.buyer_id)):
+        raise PermissionDenied(_("This meeting belongs to other companies."))
+    if meeting.state != MeetingState.SCHEDULED:
+        raise ValidationError(_("This meeting was cancelled."))
+    if timezone.now() < meeting.starts_at:
+        raise ValidationError(_("The meeting has not started yet."))
+    record, _created = MeetingOutcome.objects.update_or_create(
+        meeting=meeting,
+        defaults={"outcome": Outcome.DID_NOT_HAPPEN, "reported_by": by, "note": note[:2000]},
+    )
+    return record
+
+
+# --- Meeting chat ----------------------------------------------------------------------------
+
+CHAT_MAX_CHARS = 2000
+
+
+def post_chat(meeting: Meeting, *, author: User, text: str) -> ChatMessage:
+    """Keep a room message (plain text; templates and the page escape it on display)."""
+    if room_role(author, meeting) is None:
+        raise PermissionDenied(_("You are not a participant of this meeting."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("The message is empty."))
+    if len(text) > CHAT_MAX_CHARS:
+        raise ValidationError(
+            _("A message can have at most %(count)d characters.") % {"count": CHAT_MAX_CHARS}
+        )
+    return ChatMessage.objects.create(meeting=meeting, author=author, text=text)
+
+
+# --- Exchange rates and the consultation log (상담일지) ----------------------------------------
+
+CENT = Decimal("0.01")
+AMOUNT_FIELDS = ("unit_price", "consultation", "expected_contract", "signed_contract")
+
+
+def set_exchange_rate(
+    event: Event, currency: str, usd_per_unit: Decimal, *, by: User
+) -> ExchangeRate:
+    """Organizers set how many USD one unit of KRW or CNY is worth for the event's figures.
+    Logs filed earlier keep the USD value computed when they were filed."""
+    if not by.is_organizer:
+        raise PermissionDenied(_("Only organizers set exchange rates."))
+    if currency not in LogCurrency.values or currency == LogCurrency.USD:
+        raise ValidationError(_("Choose KRW or CNY."))
+    usd_per_unit = Decimal(usd_per_unit)
+    if usd_per_unit <= 0:
+        raise ValidationError(_("A rate must be more than zero."))
+    rate, _created = ExchangeRate.objects.update_or_create(
+        event=event, currency=currency, defaults={"usd_per_unit": usd_per_unit, "updated_by": by}
+    )
+    return rate
+
+
+def exchange_rates(event: Event) -> dict[str, Decimal]:
+    rates = {LogCurrency.USD.value: Decimal(1)}
+    rates.update(ExchangeRate.objects.filter(event=event).values_list("currency", "usd_per_unit"))
+    return rates
+
+
+def to_usd(event: Event, amount: Decimal | None, currency: str) -> Decimal | None:
+    """An amount in USD at the event's rate, to the cent; refused when no rate is set."""
+    if amount is None:
+        return None
+    rate = exchange_rates(event).get(currency)
+    if rate is None:
+        raise ValidationError(
+            _("The organizers have not set the rate for %(currency)s yet; enter the amount in USD.")
+            % {"currency": currency}
+        )
+    return (Decimal(amount) * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def report_deadline(event: Event) -> datetime:
+    """Logs stay editable until the event's reporting deadline (default: end of matching)."""
+    return policy(event).report_deadline or event.matching_ends_at
+
+
+def log_companies_for(user: User, meeting: Meeting) -> list[Company]:
+    """The companies a user may file a log for: their own, or both for the interpreter."""
+    role = room_role(user, meeting)
+    if role == RoomRole.SELLER:
+        return [meeting.seller]
+    if role == RoomRole.BUYER:
+        return [meeting.buyer]
+    if role == RoomRole.INTERPRETER:
+        return [meeting.seller, meeting.buyer]
+    return []
+
+
+def file_log(
+    meeting: Meeting,
+    *,
+    company: Company,
+    by: User,
+    products: list | None = None,
+    now: datetime | None = None,
+    **fields: object,
+) -> ConsultationLog:
+    """File or update one company's 상담일지 for a meeting.
+
+    Allowed to the company's members and to the meeting's interpreter (on the company's
+    behalf), from the start of the slot until the reporting deadline. Every amount is
+    converted to USD at the event's current rate and both values are kept; products must
+    be the seller's. Then confirmation is recomputed for both sides' logs."""
+    now = now or timezone.now()
+    if company.pk not in (meeting.seller_id, meeting.buyer_id):
+        raise ValidationError(_("This company did not take part in the meeting."))
+    if company not in log_companies_for(by, meeting):
+        raise PermissionDenied(_("You may not file a log for this company."))
+    if meeting.state != MeetingState.SCHEDULED:
+        raise ValidationError(_("This meeting was cancelled."))
+    if now < meeting.starts_at:
+        raise ValidationError(_("The log can be filed once the meeting has started."))
+    if now > report_deadline(meeting.event):
+        raise ValidationError(_("The reporting deadline has passed; the log can no longer change."))
+    allowed = {f.name for f in ConsultationLog._meta.get_fields()} - {
+        "id",
+        "meeting",
+        "company",
+        "filed_by",
+        "by_interpreter",
+        "products",
+        "created_at",
+        "updated_at",
+    }
+    unknown = set(fields) - allowed
+    if unknown or any(name.endswith(("_usd", "_confirmed")) for name in fields):
+        raise ValueError(f"not log fields: {sorted(unknown) or 'computed'}")
+    for name in AMOUNT_FIELDS:
+        amount_field = "unit_price" if name == "unit_price" else f"{name}_amount"
+        amount = fields.get(amount_field)
+        if amount is not None and Decimal(amount) < 0:
+            raise ValidationError(_("Amounts cannot be negative."))
+        currency = fields.setdefault(f"{name}_currency", LogCurrency.USD)
+        if currency not in LogCurrency.values:
+            raise ValidationError(_("Choose USD, KRW or CNY."))
+        fields[f"{name}_usd"] = to_usd(meeting.event, amount, currency)
+    if products is not None:
+        products = list(products)
+        if any(product.company_id != meeting.seller_id for product in products):
+            raise ValidationError(_("Choose products from the seller's catalog."))
+    with transaction.atomic():
+        log, _created = ConsultationLog.objects.update_or_create(
+            meeting=meeting,
+            company=company,
+            defaults={
+                **fields,
+                "filed_by": by,
+                "by_interpreter": room_role(by, meeting) == RoomRole.INTERPRETER,
+            },
+        )
+        if products is not None:
+            log.products.set(products)
+        refresh_confirmation(meeting)
+    log.refresh_from_db()
+    return log
+
+
+def figures_agree(a: Decimal | None, b: Decimal | None) -> bool:
+    """Two sides' USD figures agree when equal to within 1% (or one dollar): amounts typed in
+    different currencies round differently."""
+    if a is None or b is None:
+        return False
+    return abs(a - b) <= max(Decimal(1), max(abs(a), abs(b)) / 100)
+
+
+CONFIRMABLE = ("consultation", "expected_contract", "signed_contract")
+
+
+def refresh_confirmation(meeting: Meeting) -> None:
+    """A figure is confirmed when both companies' logs agree on it (MOU: both say signed);
+    the flags are stored on both logs so the database can total confirmed figures."""
+    logs = {log.company_id: log for log in ConsultationLog.objects.filter(meeting=meeting)}
+    seller, buyer = logs.get(meeting.seller_id), logs.get(meeting.buyer_id)
+    flags: dict[str, bool] = {}
+    for name in CONFIRMABLE:
+        flags[f"{name}_confirmed"] = bool(
+            seller
+            and buyer
+            and figures_agree(getattr(seller, f"{name}_usd"), getattr(buyer, f"{name}_usd"))
+        )
+    flags["mou_confirmed"] = bool(seller and buyer and seller.mou_signed and buyer.mou_signed)
+    ConsultationLog.objects.filter(meeting=meeting).update(**flags)
+
+
+@dataclass
+class Figure:
+    """One figure of a meeting: its USD value and whether both sides agree on it."""
+
+    usd: Decimal | None
+    confirmed: bool
+    reported_by: str  # "both", "seller", "buyer" or "" (nobody reported it)
+
+
+def meeting_figures(meeting: Meeting) -> dict[str, Figure]:
+    """A meeting's figures: confirmed where both logs agree, otherwise as reported by one
+    side (the seller's when both reported different values)."""
+    logs = {log.company_id: log for log in ConsultationLog.objects.filter(meeting=meeting)}
+    seller, buyer = logs.get(meeting.seller_id), logs.get(meeting.buyer_id)
+    result = {}
+    for name in CONFIRMABLE:
+        s = getattr(seller, f"{name}_usd", None) if seller else None
+        b = getattr(buyer, f"{name}_usd", None) if buyer else None
+        if figures_agree(s, b):
+            result[name] = Figure(s, True, "both")
+        elif s is not None:
+            result[name] = Figure(s, False, "seller")
+        elif b is not None:
+            result[name] = Figure(b, False, "buyer")
+        else:
+            result[name] = Figure(None, False, "")
+    return result
+
+
+def event_log_totals(event: Event) -> dict[str, Decimal]:
+    """SQL totals of an event's logs in USD: confirmed figures (counted once, on the seller's
+    log) and everything reported by each side."""
+    from django.db.models import Sum
+
+    logs = ConsultationLog.objects.filter(
+        meeting__event=event, meeting__state=MeetingState.SCHEDULED
+    )
+    seller_logs = logs.filter(company_id=F("meeting__seller_id"))
+    buyer_logs = logs.filter(company_id=F("meeting__buyer_id"))
+    totals: dict[str, Decimal] = {}
+    for name in CONFIRMABLE:
+        column = f"{name}_usd"
+        totals[f"{name}_confirmed_usd"] = seller_logs.filter(
+            **{f"{name}_confirmed": True}
+        ).aggregate(t=Sum(column))["t"] or Decimal(0)
+        totals[f"{name}_seller_reported_usd"] = seller_logs.aggregate(t=Sum(column))[
+            "t"
+        ] or Decimal(0)
+        totals[f"{name}_buyer_reported_usd"] = buyer_logs.aggregate(t=Sum(column))["t"] or Decimal(
+            0
+        )
+    return totals

@@ -24,6 +24,7 @@ KINDS = {
     "reminder_24h",
     "reminder_15m",
     "meeting_scheduled",
+    "meeting_no_show",
     "nudge_no_meeting",  # dashboard/nudges.py
     "nudge_unfiled_log",
 }

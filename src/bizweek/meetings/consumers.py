@@ -1,0 +1,216 @@
+"""The meeting room's WebSocket: who is in the room, WebRTC signaling addressed to one peer,
+chat, media state and the "+5 minutes" request. The protocol is in docs/meetings-protocol.md.
+
+Presence lives in the database (one open Attendance per connection, its id is the peer id),
+and everything else goes through the channel layer, so peers may sit in different server
+processes."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from pydantic import ValidationError as SchemaError
+
+from . import ice, services
+from .models import Meeting
+from .signaling import MAX_MESSAGE_BYTES, TokenBucket, client_message
+
+logger = logging.getLogger(__name__)
+
+REFUSED = 4403
+
+
+def group_name(meeting_id: int) -> str:
+    return f"meeting.{meeting_id}"
+
+
+class MeetingRoomConsumer(AsyncWebsocketConsumer):
+    meeting: Meeting
+    peer_id: int | None = None
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.meeting_id = int(self.scope["url_route"]["kwargs"]["pk"])
+        self.peer_id = None
+        self.signals = TokenBucket(rate=50, burst=200)  # ICE candidates come in bursts
+        self.chats = TokenBucket(rate=0.5, burst=5)
+        self.others = TokenBucket(rate=2, burst=10)
+        admitted = await self._admit()
+        if admitted is None:
+            await self.close(code=REFUSED)  # before accept: the handshake is refused (403)
+            return
+        self.role, welcome = admitted
+        await self.channel_layer.group_add(group_name(self.meeting_id), self.channel_name)
+        await self.accept()
+        await self.send_json(welcome)
+        await self.channel_layer.group_send(
+            group_name(self.meeting_id),
+            {"type": "peer.joined", "peer": welcome["you"], "channel": self.channel_name},
+        )
+
+    @database_sync_to_async
+    def _admit(self) -> tuple[str, dict] | None:
+        meeting = (
+            Meeting.objects.select_related("event", "seller", "buyer", "interpreter")
+            .filter(pk=self.meeting_id)
+            .first()
+        )
+        if meeting is None or self.user is None:
+            return None
+        role = services.room_role(self.user, meeting)
+        if role is None or services.room_state(meeting) != "open":
+            return None
+        self.meeting = meeting
+        attendance = services.record_join(meeting, self.user, channel_name=self.channel_name)
+        self.peer_id = attendance.pk
+        closes = services.room_closes_at(meeting)
+        you = services.peer_info(attendance)
+        return role, {
+            "type": "welcome",
+            "you": you,
+            "peers": [p for p in services.room_peers(meeting) if p["id"] != self.peer_id],
+            "closes_at": closes.isoformat(),
+            "can_extend": services.can_extend(meeting),
+            "ice_servers": ice.ice_servers(self.user.pk, closes),
+            "chat": services.chat_history(meeting),
+        }
+
+    async def disconnect(self, code: int) -> None:
+        if self.peer_id is None:
+            return
+        await database_sync_to_async(services.record_leave)(self.peer_id)
+        await self.channel_layer.group_discard(group_name(self.meeting_id), self.channel_name)
+        await self.channel_layer.group_send(
+            group_name(self.meeting_id), {"type": "peer.left", "id": self.peer_id}
+        )
+        self.peer_id = None
+
+    # --- from the browser ------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        language = getattr(self.user, "language", "") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            await self._receive(text_data)
+
+    async def _receive(self, text_data: str | None) -> None:
+        if text_data is None or len(text_data.encode()) > MAX_MESSAGE_BYTES:
+            await self.error("too_large", _("The message is too large."))
+            return
+        try:
+            message = client_message.validate_python(json.loads(text_data))
+        except (ValueError, SchemaError):
+            await self.error("invalid", _("The message is not valid."))
+            return
+        handler = getattr(self, f"on_{message.type}")
+        await handler(message)
+
+    async def on_signal(self, message) -> None:  # noqa: ANN001
+        if not self.signals.take():
+            await self.error("rate_limited", _("Too many messages; slow down."))
+            return
+        if message.to == self.peer_id:
+            await self.error("bad_peer", _("That participant is not in this room."))
+            return
+        channel = await database_sync_to_async(services.peer_channel)(self.meeting_id, message.to)
+        if channel is None:
+            await self.error("bad_peer", _("That participant is not in this room."))
+            return
+        payload = message.model_dump(exclude={"type", "to"}, exclude_none=True)
+        await self.channel_layer.send(
+            channel, {"type": "signal.relay", "from": self.peer_id, "to": message.to, **payload}
+        )
+
+    async def on_chat(self, message) -> None:  # noqa: ANN001
+        if not self.chats.take():
+            await self.error("rate_limited", _("You are sending messages too fast; wait a moment."))
+            return
+        try:
+            payload = await database_sync_to_async(self._post_chat)(message.text)
+        except ValidationError as error:
+            await self.error("invalid", " ".join(error.messages))
+            return
+        await self.channel_layer.group_send(
+            group_name(self.meeting_id), {"type": "chat.message", "message": payload}
+        )
+
+    def _post_chat(self, text: str) -> dict:
+        chat = services.post_chat(self.meeting, author=self.user, text=text)
+        return services.chat_payload(chat)
+
+    async def on_media(self, message) -> None:  # noqa: ANN001
+        if not self.others.take():
+            await self.error("rate_limited", _("Too many messages; slow down."))
+            return
+        await self.channel_layer.group_send(
+            group_name(self.meeting_id),
+            {"type": "media.state", "id": self.peer_id, **message.model_dump(exclude={"type"})},
+        )
+
+    async def on_extend(self, message) -> None:  # noqa: ANN001
+        if not self.others.take():
+            await self.error("rate_limited", _("Too many messages; slow down."))
+            return
+        try:
+            closes = await database_sync_to_async(self._extend)()
+        except (PermissionDenied, ValidationError) as error:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            await self.error("refused", text)
+            return
+        await self.channel_layer.group_send(
+            group_name(self.meeting_id), {"type": "room.extended", "closes_at": closes}
+        )
+
+    def _extend(self) -> str:
+        meeting = Meeting.objects.select_related("event").get(pk=self.meeting_id)
+        services.extend(meeting, by=self.user)
+        return services.room_closes_at(meeting).isoformat()
+
+    async def on_ping(self, message) -> None:  # noqa: ANN001
+        if self.others.take():
+            await self.send_json({"type": "pong", "at": timezone.now().isoformat()})
+
+    # --- from the channel layer ------------------------------------------------------------
+
+    async def peer_joined(self, event: dict) -> None:
+        if event["peer"]["id"] != self.peer_id:
+            await self.send_json({"type": "peer-joined", "peer": event["peer"]})
+
+    async def peer_left(self, event: dict) -> None:
+        if event["id"] != self.peer_id:
+            await self.send_json({"type": "peer-left", "id": event["id"]})
+
+    async def signal_relay(self, event: dict) -> None:
+        if event.get("to") != self.peer_id:  # a stale channel reused by nobody else: drop
+            return
+        message = {"type": "signal", "from": event["from"]}
+        for key in ("description", "candidate"):
+            if key in event:
+                message[key] = event[key]
+        await self.send_json(message)
+
+    async def chat_message(self, event: dict) -> None:
+        await self.send_json({"type": "chat", **event["message"]})
+
+    async def media_state(self, event: dict) -> None:
+        if event["id"] != self.peer_id:
+            await self.send_json(
+                {"type": "media", **{k: v for k, v in event.items() if k != "type"}}
+            )
+
+    async def room_extended(self, event: dict) -> None:
+        await self.send_json({"type": "extended", "closes_at": event["closes_at"]})
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content, ensure_ascii=False))
+
+    async def error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
