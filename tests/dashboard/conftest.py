@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,8 @@ from bizweek.companies.models import Company
 from bizweek.events.models import Event
 from bizweek.expo.models import BoothVisit
 from bizweek.matching.models import MeetingRequest, RequestState
-from bizweek.meetings.models import Meeting, MeetingState
+from bizweek.meetings import services as meeting_services
+from bizweek.meetings.models import Meeting, MeetingOutcome, MeetingState, Outcome
 from tests import factories
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -67,8 +69,9 @@ def visit(company: Company, day: int, key: str, views: int = 1, user=None) -> Bo
 @pytest.fixture
 def week(db) -> Week:
     """Sellers: S1, S2 approved (KR), S3 pending (KR). Buyers: B1 (TH), B2 (CN) approved, B3
-    (US) rejected. Five requests (2 accepted, 1 declined, 1 pending, 1 expired); three
-    meetings (two scheduled, one cancelled); booth visits on two days."""
+    (US) rejected. Five requests (2 accepted, 1 declined, 1 pending, 1 expired); five
+    meetings (four scheduled: two held, one buyer no-show, one undecided; one cancelled);
+    logs in USD, KRW and CNY, confirmed and one-sided; booth visits on two days."""
     event = factories.make_event(
         slug="week",
         timezone="Asia/Seoul",
@@ -112,7 +115,52 @@ def week(db) -> Week:
         ),
         make_meeting(event, s1, b2, at(4, 11), needs_interpreter=True, languages="ko-zh"),
         make_meeting(event, s2, b1, at(3, 14), state=MeetingState.CANCELLED),
+        make_meeting(event, s2, b2, at(4, 15)),
+        make_meeting(event, s2, b1, at(5, 9)),
     ]
+    m1, m2, _m3, m4, _m5 = meetings
+    for meeting, outcome in ((m1, Outcome.HELD), (m2, Outcome.HELD), (m4, Outcome.NO_SHOW_BUYER)):
+        MeetingOutcome.objects.create(meeting=meeting, outcome=outcome)
+    organizer = factories.make_organizer()
+    meeting_services.set_exchange_rate(event, "KRW", Decimal("0.00075"), by=organizer)
+    meeting_services.set_exchange_rate(event, "CNY", Decimal("0.14"), by=organizer)
+    file = meeting_services.file_log
+    after = at(6, 12)
+    # m1: both sides file. Consultation agrees within 1% (100,000 USD vs 134,000,000 KRW =
+    # 100,500 USD): confirmed at the seller's 100,000. Expected contract disagrees (50,000 USD
+    # vs 350,000 CNY = 49,000 USD): one side, 50,000. Signed 20,000 both: confirmed. MOU both.
+    file(
+        m1,
+        company=s1,
+        by=factories.make_member(s1),
+        now=after,
+        consultation_amount=Decimal("100000"),
+        expected_contract_amount=Decimal("50000"),
+        signed_contract_amount=Decimal("20000"),
+        mou_signed=True,
+    )
+    file(
+        m1,
+        company=b1,
+        by=factories.make_member(b1),
+        now=after,
+        consultation_amount=Decimal("134000000"),
+        consultation_currency="KRW",
+        expected_contract_amount=Decimal("350000"),
+        expected_contract_currency="CNY",
+        signed_contract_amount=Decimal("20000"),
+        mou_signed=True,
+    )
+    # m2: only the buyer files: 70,000 CNY = 9,800 USD and an MOU, both one side.
+    file(
+        m2,
+        company=b2,
+        by=factories.make_member(b2),
+        now=after,
+        consultation_amount=Decimal("70000"),
+        consultation_currency="CNY",
+        mou_signed=True,
+    )
     b1_member = factories.make_member(b1, email="bangkok@example.test")
     visit(s1, 3, "a", views=2, user=b1_member)
     visit(s1, 3, "b")

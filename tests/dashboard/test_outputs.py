@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -13,14 +14,28 @@ from pypdf import PdfReader
 from bizweek.events.services import CURRENT_EVENT_KEY
 from tests import factories
 
+# The known week's headline (tests/dashboard/conftest.py), as exact values.
 HEADLINE = {
-    "sellers_approved": "2",
-    "buyers_approved": "2",
-    "requests": "5",
-    "acceptance_rate": "66.7",
-    "meetings_scheduled": "2",
-    "booth_visits": "5",
+    "sellers_approved": 2,
+    "buyers_approved": 2,
+    "requests": 5,
+    "acceptance_rate": Decimal("66.7"),
+    "meetings_scheduled": 4,
+    "consultations_held": 2,
+    "no_show_rate": Decimal("33.3"),
+    "consultation_confirmed": Decimal("100000.00"),
+    "consultation_one_sided": Decimal("9800.00"),
+    "expected_contract_one_sided": Decimal("50000.00"),
+    "signed_contract_confirmed": Decimal("20000.00"),
+    "mou_confirmed": 1,
+    "mou_one_sided": 1,
+    "booth_visits": 5,
 }
+
+
+def shown(value) -> str:
+    """How the page and the PDF print a number: thousands separated."""
+    return f"{value:,}"
 
 
 @pytest.fixture
@@ -35,7 +50,8 @@ def signed_in(client, organizer, week):
 def test_figures_page_shows_known_numbers(signed_in):
     html = signed_in.get("/organizer/figures/").content.decode()
     for key, value in HEADLINE.items():
-        assert re.search(rf'data-key="{key}"><dt>[^<]+</dt><dd>{re.escape(value)}</dd>', html), key
+        pattern = rf'data-key="{key}"><dt>[^<]+</dt><dd>{re.escape(shown(value))}</dd>'
+        assert re.search(pattern, html), key
     assert "<svg" in html and 'class="chart-bar"' in html
 
 
@@ -43,8 +59,10 @@ def test_stats_api_matches_page(signed_in):
     data = signed_in.get("/api/v1/stats").json()
     assert data["scope"] == "event"
     for key, value in HEADLINE.items():
-        assert str(data["headline"][key]) == value
-    assert data["tables"]["interpreters"]["rows"] == [["ko-th", 1, 1], ["ko-zh", 1, 0]]
+        assert str(data["headline"][key]) == str(value), key
+    assert data["tables"]["interpreters"]["rows"] == [["ko-th", 1, 1, 1], ["ko-zh", 1, 0, 1]]
+    by_country = {row[0]: row for row in data["tables"]["consultations_by_country"]["rows"]}
+    assert by_country["Thailand"][:3] == ["Thailand", 1, "100000.00"]
 
 
 def test_stats_api_refuses_reversed_period(signed_in):
@@ -59,7 +77,12 @@ def test_xlsx_export_has_every_table_with_page_numbers(signed_in):
     book = load_workbook(io.BytesIO(response.content))
     assert "Matching funnel" in book.sheetnames
     funnel = {row[0]: row[1] for row in book["Matching funnel"].iter_rows(values_only=True)}
-    assert funnel["Requests"] == 5 and funnel["Scheduled meetings"] == 2
+    assert funnel["Requests"] == 5 and funnel["Scheduled meetings"] == 4
+    assert funnel["Held"] == HEADLINE["consultations_held"]
+    sheet = next(name for name in book.sheetnames if name.startswith("Consultations by buyer"))
+    by_country = {row[0]: row[1:] for row in book[sheet].iter_rows(values_only=True)}
+    assert Decimal(str(by_country["Thailand"][1])) == HEADLINE["consultation_confirmed"]
+    assert Decimal(str(by_country["China"][2])) == HEADLINE["consultation_one_sided"]
     by_role = {row[0]: row[1:] for row in book["Companies by role"].iter_rows(values_only=True)}
     assert by_role["Total"] == (6, 1, 4, 1)
 
@@ -78,7 +101,7 @@ def test_meetings_export_neutralises_formulas_and_gives_both_zones(signed_in):
     response = signed_in.get("/organizer/figures/meetings.csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert len(rows) == 4  # header and three meetings
+    assert len(rows) == 6  # header and five meetings
     first = rows[1]
     assert first[2] == "Changwon Precision" and first[4] == "2026-11-03 10:00"
     assert first[6] == "Bangkok Trading" and first[8] == "2026-11-03 08:00"
@@ -99,12 +122,12 @@ def test_report_pdf_carries_the_same_numbers(signed_in, lang):
     heading = "결과 보고서" if lang == "ko" else "成果报告"
     assert heading in page and heading in text
     for key, value in HEADLINE.items():
-        assert re.search(
+        pattern = (
             rf'data-key="{key}"><th scope="row">[^<]+</th><td class="num">'
-            rf"{re.escape(value)}</td>",
-            page,
-        ), key
-    assert "66.7" in text
+            rf"{re.escape(shown(value))}</td>"
+        )
+        assert re.search(pattern, page), key
+        assert shown(value) in text, key
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,11 @@ from bizweek.accounts.models import User
 from bizweek.audit import services as audit
 from bizweek.companies.models import CompanyStatus
 from bizweek.events.models import Event
-from bizweek.meetings.models import Meeting, MeetingState
+from bizweek.meetings import services as meeting_services
+from bizweek.meetings.models import ConsultationLog, Meeting, MeetingState
 from bizweek.notifications.services import notify_user
 
+from .consultations import HELD
 from .models import Nudge, NudgeKind, NudgeSettings
 
 INTERVAL = timedelta(days=2)
@@ -59,6 +61,26 @@ def no_meeting_recipients(event: Event, now: datetime) -> list[User]:
     )
 
 
+def unfiled_log_recipients(event: Event, now: datetime) -> list[User]:
+    """Active members of companies with a held meeting but no consultation log of their own,
+    while logs can still be filed."""
+    if now > meeting_services.report_deadline(event):
+        return []
+    own_log = ConsultationLog.objects.filter(
+        meeting=OuterRef("pk"), company=OuterRef(OuterRef("company"))
+    )
+    unfiled = (
+        Meeting.objects.filter(event=event, state=MeetingState.SCHEDULED, outcome__outcome__in=HELD)
+        .filter(Q(seller=OuterRef("company")) | Q(buyer=OuterRef("company")))
+        .filter(~Exists(own_log))
+    )
+    return list(
+        User.objects.filter(is_active=True, company__isnull=False)
+        .filter(Exists(unfiled), ~_recently_nudged(NudgeKind.UNFILED_LOG, now))
+        .select_related("company")
+    )
+
+
 def run(event: Event | None, now: datetime | None = None) -> int:
     """Send the nudges due now; returns how many people were reminded."""
     now = now or timezone.now()
@@ -69,6 +91,11 @@ def run(event: Event | None, now: datetime | None = None) -> int:
     for user in no_meeting_recipients(event, now):
         notify_user(user, "nudge_no_meeting", company=user.company, event=event, url=url)
         Nudge.objects.create(event=event, user=user, kind=NudgeKind.NO_MEETING)
+        sent += 1
+    url = reverse("meetings:mine")
+    for user in unfiled_log_recipients(event, now):
+        notify_user(user, "nudge_unfiled_log", company=user.company, event=event, url=url)
+        Nudge.objects.create(event=event, user=user, kind=NudgeKind.UNFILED_LOG)
         sent += 1
     return sent
 

@@ -14,7 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from bizweek.expo.models import BoothVisit
 from bizweek.matching.models import MeetingRequest, RequestState
 from bizweek.meetings.models import Meeting, MeetingState
 
+from . import consultations
 from .figures import Figures, Headline, Period, Table, rate
 
 NAME_FIELDS = ("name_ko", "name_zh_hans", "name_zh_hant", "name_en")
@@ -173,52 +175,62 @@ def _visit_tables(period: Period, company: Company | None) -> tuple[list[Headlin
 # --- matching funnel and interpreters ---------------------------------------------------------
 
 
-def _funnel(period: Period, company: Company | None, event: Event | None) -> tuple[list, list]:
-    requests = MeetingRequest.objects.filter(period.instants("created_at"))
+def _meetings(period: Period, company: Company | None, event: Event | None) -> QuerySet[Meeting]:
     meetings = Meeting.objects.filter(period.instants("starts_at"))
     if event is not None:
-        requests = requests.filter(event=event)
         meetings = meetings.filter(event=event)
     if company is not None:
-        requests = requests.filter(Q(from_company=company) | Q(to_company=company))
         meetings = meetings.filter(Q(seller=company) | Q(buyer=company))
+    return meetings
+
+
+def _funnel(period: Period, company: Company | None, event: Event | None) -> tuple[list, list]:
+    requests = MeetingRequest.objects.filter(period.instants("created_at"))
+    if event is not None:
+        requests = requests.filter(event=event)
+    if company is not None:
+        requests = requests.filter(Q(from_company=company) | Q(to_company=company))
+    meetings = _meetings(period, company, event)
     r = requests.aggregate(
         total=Count("pk"),
         accepted=Count("pk", filter=Q(state=RequestState.ACCEPTED)),
         declined=Count("pk", filter=Q(state=RequestState.DECLINED)),
-        pending=Count("pk", filter=Q(state=RequestState.PENDING)),
-        expired=Count("pk", filter=Q(state__in=[RequestState.EXPIRED, RequestState.CANCELLED])),
     )
-    m = meetings.aggregate(
-        scheduled=Count("pk", filter=Q(state=MeetingState.SCHEDULED)),
-        interpreted=Count("pk", filter=Q(state=MeetingState.SCHEDULED, needs_interpreter=True)),
-        with_interpreter=Count(
-            "pk", filter=Q(state=MeetingState.SCHEDULED, interpreter__isnull=False)
-        ),
+    m = consultations.with_logs(meetings.filter(state=MeetingState.SCHEDULED)).aggregate(
+        scheduled=Count("pk"),
+        interpreted=Count("pk", filter=Q(needs_interpreter=True)),
+        **consultations.aggregates(),
     )
     stages = [
-        ("requests", gettext_lazy("Requests"), r["total"]),
-        ("accepted", gettext_lazy("Accepted"), r["accepted"]),
-        ("scheduled", gettext_lazy("Scheduled meetings"), m["scheduled"]),
+        (gettext_lazy("Requests"), r["total"]),
+        (gettext_lazy("Accepted"), r["accepted"]),
+        (gettext_lazy("Scheduled meetings"), m["scheduled"]),
+        (gettext_lazy("Held"), m["held"]),
+        (gettext_lazy("Consultation log filed"), m["logged"]),
     ]
     funnel = Table(
         "funnel",
         gettext_lazy("Matching funnel"),
         [gettext_lazy("Stage"), gettext_lazy("Count"), gettext_lazy("% of requests")],
-        [[label, n, rate(n, r["total"])] for _key, label, n in stages],
+        [[label, n, rate(n, r["total"])] for label, n in stages],
         note=gettext_lazy(
             "Requests made in the period; meetings whose slot falls in it. The acceptance rate "
-            "is accepted ÷ answered (accepted + declined)."
+            "is accepted ÷ answered (accepted + declined); the no-show rate is no-shows ÷ "
+            "meetings whose outcome is decided."
         ),
     )
     languages = [
-        [lang or _("not given"), n, assigned]
-        for lang, n, assigned in meetings.filter(
+        [lang or _("not given"), n, assigned, held]
+        for lang, n, assigned, held in meetings.filter(
             state=MeetingState.SCHEDULED, needs_interpreter=True
         )
         .values_list("languages")
-        .annotate(n=Count("pk"), assigned=Count("interpreter"))
-        .values_list("languages", "n", "assigned")
+        .annotate(
+            n=Count("pk"),
+            assigned=Count("interpreter"),
+            held=Count("pk", filter=Q(outcome__outcome__in=consultations.HELD)),
+        )
+        .values_list("languages", "n", "assigned", "held")
         .order_by("-n", "languages")
     ]
     interpreters = Table(
@@ -228,9 +240,11 @@ def _funnel(period: Period, company: Company | None, event: Event | None) -> tup
             gettext_lazy("Languages"),
             gettext_lazy("Meetings needing an interpreter"),
             gettext_lazy("Interpreter assigned"),
+            gettext_lazy("Held"),
         ],
         languages,
     )
+    money = consultations.money
     headline = [
         Headline("requests", gettext_lazy("Meeting requests"), r["total"]),
         Headline(
@@ -239,11 +253,104 @@ def _funnel(period: Period, company: Company | None, event: Event | None) -> tup
             rate(r["accepted"], r["accepted"] + r["declined"]),
         ),
         Headline("meetings_scheduled", gettext_lazy("Meetings scheduled"), m["scheduled"]),
+        Headline("consultations_held", gettext_lazy("Consultations held"), m["held"]),
+        Headline(
+            "no_show_rate", gettext_lazy("No-show rate (%)"), rate(m["no_show"], m["decided"])
+        ),
+        Headline("logs_filed", gettext_lazy("Meetings with a consultation log"), m["logged"]),
+        Headline(
+            "consultation_confirmed",
+            gettext_lazy("Consultation amount, confirmed (USD)"),
+            money(m["consultation_confirmed"]),
+        ),
+        Headline(
+            "consultation_one_sided",
+            gettext_lazy("Consultation amount, one side (USD)"),
+            money(m["consultation_one_sided"]),
+        ),
+        Headline(
+            "expected_contract_confirmed",
+            gettext_lazy("Expected contracts, confirmed (USD)"),
+            money(m["expected_contract_confirmed"]),
+        ),
+        Headline(
+            "expected_contract_one_sided",
+            gettext_lazy("Expected contracts, one side (USD)"),
+            money(m["expected_contract_one_sided"]),
+        ),
+        Headline(
+            "signed_contract_confirmed",
+            gettext_lazy("Signed contracts, confirmed (USD)"),
+            money(m["signed_contract_confirmed"]),
+        ),
+        Headline(
+            "signed_contract_one_sided",
+            gettext_lazy("Signed contracts, one side (USD)"),
+            money(m["signed_contract_one_sided"]),
+        ),
+        Headline("mou_confirmed", gettext_lazy("MOUs, confirmed"), m["mou_confirmed"]),
+        Headline("mou_one_sided", gettext_lazy("MOUs, one side"), m["mou_one_sided"]),
         Headline(
             "interpreted_meetings", gettext_lazy("Meetings with interpretation"), m["interpreted"]
         ),
     ]
     return headline, [funnel, interpreters]
+
+
+def _consultation_tables(
+    period: Period, company: Company | None, event: Event | None
+) -> list[Table]:
+    """Consultations and amounts by buyer country, seller sector, seller and day."""
+    held = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
+    rows = consultations.with_logs(held)
+    aggs = consultations.aggregates()
+    note = gettext_lazy(
+        "Confirmed: both companies' logs agree. One side: reported by one company only, or "
+        "the two disagree (the seller's figure counts). Amounts in USD at the event's rates."
+    )
+    columns = consultations.columns()
+    by_country = [
+        [country_name(row["buyer__country"]), *consultations.cells(row)]
+        for row in rows.values("buyer__country")
+        .annotate(**aggs)
+        .order_by("-held", "buyer__country")
+    ]
+    sector_names = dict(Sector.objects.values_list("pk", "name"))
+    by_sector = [
+        [sector_names.get(row["seller__sectors"], _("no sector")), *consultations.cells(row)]
+        for row in rows.values("seller__sectors").annotate(**aggs).order_by("-held")
+    ]
+    company_rows = list(
+        rows.values("seller").annotate(**aggs).order_by("-held", "-consultation_confirmed")
+    )
+    names = {
+        c["pk"]: localized_name(c)
+        for c in Company.objects.filter(pk__in=[r["seller"] for r in company_rows]).values(
+            "pk", *NAME_FIELDS
+        )
+    }
+    by_company = [[names.get(r["seller"], ""), *consultations.cells(r)] for r in company_rows]
+    day = TruncDate("starts_at", tzinfo=ZoneInfo(period.tz))
+    by_day = [
+        [row["day"], *consultations.cells(row)]
+        for row in rows.annotate(day=day).values("day").annotate(**aggs).order_by("day")
+    ]
+    make = [
+        ("consultations_by_country", gettext_lazy("Consultations by buyer country"), by_country),
+        ("consultations_by_sector", gettext_lazy("Consultations by exhibitor sector"), by_sector),
+        ("consultations_by_exhibitor", gettext_lazy("Consultations by exhibitor"), by_company),
+        ("consultations_by_day", gettext_lazy("Consultations by day"), by_day),
+    ]
+    first = [
+        gettext_lazy("Country"),
+        gettext_lazy("Sector"),
+        gettext_lazy("Exhibitor"),
+        gettext_lazy("Day"),
+    ]
+    return [
+        Table(key, title, [first[i], *columns], data, chart=2 if i < 3 else 1, note=note)
+        for i, (key, title, data) in enumerate(make)
+    ]
 
 
 # --- the two entry points -------------------------------------------------------------------
@@ -260,6 +367,7 @@ def event_figures(event: Event | None, period: Period, *, by: User) -> Figures:
     ):
         figures.headline.extend(headline)
         figures.tables.extend(tables)
+    figures.tables.extend(_consultation_tables(period, None, event))
     return figures
 
 
