@@ -68,6 +68,10 @@ def visit(company: Company, day: int, key: str, views: int = 1, user=None) -> Bo
 
 @pytest.fixture
 def week(db) -> Week:
+    return build_week()
+
+
+def build_week() -> Week:
     """Sellers: S1, S2 approved (KR), S3 pending (KR). Buyers: B1 (TH), B2 (CN) approved, B3
     (US) rejected. Five requests (2 accepted, 1 declined, 1 pending, 1 expired); five
     meetings (four scheduled: two held, one buyer no-show, one undecided; one cancelled);

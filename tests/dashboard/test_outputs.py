@@ -105,6 +105,9 @@ def test_meetings_export_neutralises_formulas_and_gives_both_zones(signed_in):
     first = rows[1]
     assert first[2] == "Changwon Precision" and first[4] == "2026-11-03 10:00"
     assert first[6] == "Bangkok Trading" and first[8] == "2026-11-03 08:00"
+    assert first[12] == "Held"
+    assert first[13:17] == ["100000.00", "50000.00", "20000.00", "yes"]
+    assert first[17:21] == ["100500.00", "49000.00", "20000.00", "yes"]
     cancelled = rows[2]
     assert cancelled[2] == '\'=HYPERLINK("http://x")'
     book = load_workbook(io.BytesIO(signed_in.get("/organizer/figures/meetings.xlsx").content))

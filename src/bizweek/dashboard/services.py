@@ -25,7 +25,7 @@ from bizweek.countries import country_name
 from bizweek.events.models import Event
 from bizweek.expo.models import BoothVisit
 from bizweek.matching.models import MeetingRequest, RequestState
-from bizweek.meetings.models import Meeting, MeetingState
+from bizweek.meetings.models import Meeting, MeetingState, Outcome
 
 from . import consultations
 from .figures import Figures, Headline, Period, Table, rate
@@ -398,6 +398,17 @@ def meetings_header() -> list[str]:
         _("Buyer time zone"),
         _("Interpretation"),
         _("Interpreter"),
+        _("Outcome"),
+        *[
+            label % {"side": side}
+            for side in (_("Seller"), _("Buyer"))
+            for label in (
+                _("%(side)s log: consultation amount (USD)"),
+                _("%(side)s log: expected contracts (USD)"),
+                _("%(side)s log: signed contracts (USD)"),
+                _("%(side)s log: MOU"),
+            )
+        ],
     ]
 
 
@@ -413,12 +424,25 @@ def _meeting_rows(event: Event | None, period: Period) -> Iterator[list[Any]]:
     meetings = Meeting.objects.filter(period.instants("starts_at"))
     if event is not None:
         meetings = meetings.filter(event=event)
-    fields = ["pk", "state", "starts_at", "languages", "interpreter__email"]
+    fields = ["pk", "state", "starts_at", "languages", "interpreter__email", "outcome__outcome"]
+    log_fields = [
+        f"{log}__{name}"
+        for log in ("sl", "bl")
+        for name in (
+            "consultation_usd",
+            "expected_contract_usd",
+            "signed_contract_usd",
+            "mou_signed",
+        )
+    ]
     for side in ("seller", "buyer"):
         fields += [f"{side}__{f}" for f in NAME_FIELDS] + [f"{side}__country", f"{side}__timezone"]
     states = dict(MeetingState.choices)
     zones: dict[str, ZoneInfo] = {}
-    for row in meetings.order_by("starts_at", "pk").values(*fields).iterator(chunk_size=2000):
+    outcomes = dict(Outcome.choices)
+    yes, no = _("yes"), _("no")
+    rows = consultations.with_logs(meetings).order_by("starts_at", "pk")
+    for row in rows.values(*fields, *log_fields).iterator(chunk_size=2000):
         out = [row["pk"], str(states.get(row["state"], row["state"]))]
         for side in ("seller", "buyer"):
             tz = row[f"{side}__timezone"] or "UTC"
@@ -430,6 +454,13 @@ def _meeting_rows(event: Event | None, period: Period) -> Iterator[list[Any]]:
                 tz,
             ]
         out += [row["languages"], row["interpreter__email"] or ""]
+        out.append(str(outcomes.get(row["outcome__outcome"], "")))
+        for name in log_fields:
+            value = row[name]
+            if name.endswith("mou_signed"):
+                out.append("" if value is None else (yes if value else no))
+            else:
+                out.append(value)
         yield out
 
 
