@@ -16,9 +16,11 @@ class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     action = forms.ChoiceField(label=_("Action"), required=False)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+        label=_("Start date"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(
+        label=_("End date"), required=False, widget=forms.DateInput({"type": "date"})
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

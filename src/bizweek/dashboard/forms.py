@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 class PeriodForm(forms.Form):
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+        label=_("Start date"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(
+        label=_("End date"), required=False, widget=forms.DateInput({"type": "date"})
+    )
 
     def clean(self) -> dict:
         data = super().clean()
