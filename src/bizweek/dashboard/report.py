@@ -6,6 +6,8 @@ CJK fonts (Debian `fonts-noto-cjk`); see docs/decisions.md for why this route.
 
 from __future__ import annotations
 
+import logging
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -47,6 +49,9 @@ def context(event: Event | None, figures: Figures) -> dict:
 
 def render_pdf(event: Event | None, figures: Figures, lang: str) -> bytes:
     from weasyprint import HTML
+
+    # WeasyPrint reports every layout step at INFO on stderr: keep the server's log readable.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
     html = render_to_string(
         "dashboard/report_document.html",
