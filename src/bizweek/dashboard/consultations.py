@@ -12,6 +12,7 @@ so a meeting is one row and every total is a SUM over rows:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -105,3 +106,26 @@ def cells(row: dict[str, Any]) -> list[Any]:
 def money(value: Any) -> Decimal:
     """Two decimals on every database (SQLite sums decimals as floats)."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def fold(rows: Iterable[dict[str, Any]], keys: Callable[[dict[str, Any]], Iterable[Any]]) -> dict:
+    """Add grouped rows up into coarser groups: the slots of a day into the day, an
+    exhibitor's rows into each of its sectors. Loops over groups, never over meetings."""
+    out: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        for key in keys(row):
+            total = out.setdefault(key, {})
+            for name, value in row.items():
+                if name in SUMMED:
+                    total[name] = total.get(name, 0) + value
+                elif name in MONEY_KEYS:  # already Decimals of two places (DecimalField)
+                    total[name] = total.get(name, ZERO_AMOUNT) + (value or ZERO_AMOUNT)
+    return out
+
+
+ZERO_AMOUNT = Decimal("0.00")
+MONEY_KEYS = frozenset(f"{name}_{kind}" for name in AMOUNTS for kind in ("confirmed", "one_sided"))
+SUMMED = frozenset(
+    {"held", "no_show", "decided", "logged", "both_logged", "mou_confirmed", "mou_one_sided"}
+    | {"scheduled", "interpreted"}
+)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -184,7 +184,25 @@ def _meetings(period: Period, company: Company | None, event: Event | None) -> Q
     return meetings
 
 
-def _funnel(period: Period, company: Company | None, event: Event | None) -> tuple[list, list]:
+def _slots(period: Period, company: Company | None, event: Event | None) -> list[dict[str, Any]]:
+    """Consultation aggregates per slot (meeting start): the days and the totals add up
+    from these few hundred rows, so the meetings are read once for both."""
+    meetings = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
+    return list(
+        consultations.with_logs(meetings)
+        .values("starts_at")
+        .annotate(
+            scheduled=Count("pk"),
+            interpreted=Count("pk", filter=Q(needs_interpreter=True)),
+            **consultations.aggregates(),
+        )
+        .order_by("starts_at")
+    )
+
+
+def _funnel(
+    period: Period, company: Company | None, event: Event | None, slots: list[dict[str, Any]]
+) -> tuple[list, list]:
     requests = MeetingRequest.objects.filter(period.instants("created_at"))
     if event is not None:
         requests = requests.filter(event=event)
@@ -196,11 +214,10 @@ def _funnel(period: Period, company: Company | None, event: Event | None) -> tup
         accepted=Count("pk", filter=Q(state=RequestState.ACCEPTED)),
         declined=Count("pk", filter=Q(state=RequestState.DECLINED)),
     )
-    m = consultations.with_logs(meetings.filter(state=MeetingState.SCHEDULED)).aggregate(
-        scheduled=Count("pk"),
-        interpreted=Count("pk", filter=Q(needs_interpreter=True)),
-        **consultations.aggregates(),
-    )
+    m = dict.fromkeys(consultations.SUMMED, 0) | {
+        name: Decimal("0.00") for name in consultations.MONEY_KEYS
+    }
+    m |= consultations.fold(slots, lambda row: [None]).get(None, {})
     stages = [
         (gettext_lazy("Requests"), r["total"]),
         (gettext_lazy("Accepted"), r["accepted"]),
@@ -298,9 +315,11 @@ def _funnel(period: Period, company: Company | None, event: Event | None) -> tup
 
 
 def _consultation_tables(
-    period: Period, company: Company | None, event: Event | None
+    period: Period, company: Company | None, event: Event | None, slots: list[dict[str, Any]]
 ) -> list[Table]:
-    """Consultations and amounts by buyer country, seller sector, seller and day."""
+    """Consultations and amounts by buyer country, seller sector, seller and day: two
+    aggregate queries (by country, by exhibitor); sectors add up from the exhibitors' rows and
+    days from the slots'."""
     held = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
     rows = consultations.with_logs(held)
     aggs = consultations.aggregates()
@@ -315,26 +334,31 @@ def _consultation_tables(
         .annotate(**aggs)
         .order_by("-held", "buyer__country")
     ]
-    sector_names = dict(Sector.objects.values_list("pk", "name"))
-    by_sector = [
-        [sector_names.get(row["seller__sectors"], _("no sector")), *consultations.cells(row)]
-        for row in rows.values("seller__sectors").annotate(**aggs).order_by("-held")
-    ]
     company_rows = list(
         rows.values("seller").annotate(**aggs).order_by("-held", "-consultation_confirmed")
     )
+    sectors_of: dict[int, list[int | None]] = defaultdict(list)
+    for company_id, sector_id in Company.sectors.through.objects.filter(
+        company__role=CompanyRole.SELLER
+    ).values_list("company_id", "sector_id"):
+        sectors_of[company_id].append(sector_id)
+    sector_names = dict(Sector.objects.values_list("pk", "name"))
+    sector_totals = consultations.fold(company_rows, lambda r: sectors_of.get(r["seller"], [None]))
+    by_sector = sorted(
+        (
+            [sector_names.get(pk, _("no sector")), *consultations.cells(total)]
+            for pk, total in sector_totals.items()
+        ),
+        key=lambda row: (-row[1], -row[2], str(row[0])),
+    )
     names = {
         c["pk"]: localized_name(c)
-        for c in Company.objects.filter(pk__in=[r["seller"] for r in company_rows]).values(
-            "pk", *NAME_FIELDS
-        )
+        for c in Company.objects.filter(role=CompanyRole.SELLER).values("pk", *NAME_FIELDS)
     }
     by_company = [[names.get(r["seller"], ""), *consultations.cells(r)] for r in company_rows]
-    day = TruncDate("starts_at", tzinfo=ZoneInfo(period.tz))
-    by_day = [
-        [row["day"], *consultations.cells(row)]
-        for row in rows.annotate(day=day).values("day").annotate(**aggs).order_by("day")
-    ]
+    zone = ZoneInfo(period.tz)
+    days = consultations.fold(slots, lambda r: [r["starts_at"].astimezone(zone).date()])
+    by_day = [[day, *consultations.cells(days[day])] for day in sorted(days)]
     make = [
         ("consultations_by_country", gettext_lazy("Consultations by buyer country"), by_country),
         ("consultations_by_sector", gettext_lazy("Consultations by exhibitor sector"), by_sector),
@@ -360,14 +384,15 @@ def event_figures(event: Event | None, period: Period, *, by: User) -> Figures:
     """Every figure of the event, for organizers."""
     _require(by, "dashboard.view_all_figures")
     figures = Figures(period=period, scope="event")
+    slots = _slots(period, None, event)
     for headline, tables in (
         _company_tables(period),
         _visit_tables(period, None),
-        _funnel(period, None, event),
+        _funnel(period, None, event, slots),
     ):
         figures.headline.extend(headline)
         figures.tables.extend(tables)
-    figures.tables.extend(_consultation_tables(period, None, event))
+    figures.tables.extend(_consultation_tables(period, None, event, slots))
     return figures
 
 
@@ -375,7 +400,11 @@ def company_figures(company: Company, event: Event | None, period: Period, *, by
     """One company's own figures: its booth's visits, its requests, meetings and logs."""
     _require(by, "dashboard.view_company_figures", company)
     figures = Figures(period=period, scope="company", company_name=str(company))
-    for headline, tables in (_visit_tables(period, company), _funnel(period, company, event)):
+    slots = _slots(period, company, event)
+    for headline, tables in (
+        _visit_tables(period, company),
+        _funnel(period, company, event, slots),
+    ):
         figures.headline.extend(headline)
         figures.tables.extend(tables)
     return figures
@@ -435,33 +464,36 @@ def _meeting_rows(event: Event | None, period: Period) -> Iterator[list[Any]]:
             "mou_signed",
         )
     ]
-    for side in ("seller", "buyer"):
-        fields += [f"{side}__{f}" for f in NAME_FIELDS] + [f"{side}__country", f"{side}__timezone"]
-    states = dict(MeetingState.choices)
-    zones: dict[str, ZoneInfo] = {}
-    outcomes = dict(Outcome.choices)
-    yes, no = _("yes"), _("no")
+    # Names, countries and zones once per company (one query), not joined into every row.
+    companies = {
+        c["pk"]: (localized_name(c), c["country"], c["timezone"] or "UTC")
+        for c in Company.objects.values("pk", "country", "timezone", *NAME_FIELDS)
+    }
+    zones = {tz: ZoneInfo(tz) for _name, _country, tz in companies.values()}
+    states = {k: str(v) for k, v in MeetingState.choices}
+    outcomes = {k: str(v) for k, v in Outcome.choices}
+    mou = {None: "", True: _("yes"), False: _("no")}
     rows = consultations.with_logs(meetings).order_by("starts_at", "pk")
-    for row in rows.values(*fields, *log_fields).iterator(chunk_size=2000):
-        out = [row["pk"], str(states.get(row["state"], row["state"]))]
-        for side in ("seller", "buyer"):
-            tz = row[f"{side}__timezone"] or "UTC"
-            zone = zones.setdefault(tz, ZoneInfo(tz))
-            out += [
-                localized_name(row, f"{side}__"),
-                row[f"{side}__country"],
-                row["starts_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                tz,
-            ]
-        out += [row["languages"], row["interpreter__email"] or ""]
-        out.append(str(outcomes.get(row["outcome__outcome"], "")))
-        for name in log_fields:
-            value = row[name]
-            if name.endswith("mou_signed"):
-                out.append("" if value is None else (yes if value else no))
-            else:
-                out.append(value)
-        yield out
+    for row in rows.values(*fields, "seller_id", "buyer_id", *log_fields).iterator(chunk_size=5000):
+        starts = row["starts_at"]
+        seller_name, seller_country, seller_tz = companies[row["seller_id"]]
+        buyer_name, buyer_country, buyer_tz = companies[row["buyer_id"]]
+        yield [
+            row["pk"],
+            states.get(row["state"], row["state"]),
+            seller_name,
+            seller_country,
+            starts.astimezone(zones[seller_tz]).strftime("%Y-%m-%d %H:%M"),
+            seller_tz,
+            buyer_name,
+            buyer_country,
+            starts.astimezone(zones[buyer_tz]).strftime("%Y-%m-%d %H:%M"),
+            buyer_tz,
+            row["languages"],
+            row["interpreter__email"] or "",
+            outcomes.get(row["outcome__outcome"], ""),
+            *[mou[row[name]] if name.endswith("mou_signed") else row[name] for name in log_fields],
+        ]
 
 
 def lead_header() -> list[str]:
