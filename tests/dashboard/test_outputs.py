@@ -166,3 +166,10 @@ def test_stats_api_refuses_visitor(client, week):
     client.force_login(factories.make_user())
     response = client.get("/api/v1/stats")
     assert response.status_code == 403
+
+
+def test_report_pdf_leaves_image_checks_strict(signed_in):
+    from PIL import ImageFile
+
+    signed_in.get("/organizer/figures/report.pdf?lang=en")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # truncated uploads stay refused

@@ -47,8 +47,22 @@ def context(event: Event | None, figures: Figures) -> dict:
     }
 
 
-def render_pdf(event: Event | None, figures: Figures, lang: str) -> bytes:
+def _weasyprint_html():
+    """WeasyPrint's HTML class, imported without its side effect: importing it sets Pillow's
+    process-wide LOAD_TRUNCATED_IMAGES, which would let truncated uploads pass the booth's
+    image checks (expo/uploads.py). The report has no raster images, so it needs no such
+    leniency."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
     from weasyprint import HTML
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return HTML
+
+
+def render_pdf(event: Event | None, figures: Figures, lang: str) -> bytes:
+    HTML = _weasyprint_html()
 
     # WeasyPrint reports every layout step at INFO on stderr: keep the server's log readable.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
