@@ -173,3 +173,31 @@ def test_report_pdf_leaves_image_checks_strict(signed_in):
 
     signed_in.get("/organizer/figures/report.pdf?lang=en")
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # truncated uploads stay refused
+
+
+def test_meetings_export_job_builds_file_for_its_organizer_only(transactional_db, client):
+    from django.core.cache import cache
+
+    from bizweek.core.tasks import run_pending_jobs
+    from bizweek.dashboard.models import Export
+
+    from .conftest import build_week
+
+    week = build_week()
+    cache.clear()
+    organizer = factories.make_organizer(email="exports@example.test")
+    client.force_login(organizer)
+    response = client.post("/organizer/figures/meetings/", {"fmt": "csv", "since": "2026-11-04"})
+    assert response.status_code == 302
+    run_pending_jobs()
+    export = Export.objects.get()
+    assert export.status == "done" and export.rows == 3  # the meetings from 4 November on
+    html = client.get("/organizer/figures/").content.decode()
+    assert f"/organizer/figures/exports/{export.pk}/" in html
+    download = client.get(f"/organizer/figures/exports/{export.pk}/")
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert "上海贸易" in text and "2026-11-04 10:00" in text  # 11:00 in Seoul, 10:00 Shanghai
+    client.force_login(factories.make_organizer(email="other@example.test"))
+    assert client.get(f"/organizer/figures/exports/{export.pk}/").status_code == 403
+    client.force_login(factories.make_member(week.s1))
+    assert client.post("/organizer/figures/meetings/", {"fmt": "csv"}).status_code == 403

@@ -42,3 +42,38 @@ class Nudge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.sent_at:%Y-%m-%d}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Export(models.Model):
+    """A long export (every meeting) built by a background job, downloaded when ready.
+
+    The file lives outside the public media folder and is served only through a view that
+    checks the permission again."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, default="meetings")
+    fmt = models.CharField(max_length=4, default="xlsx")
+    since = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.fmt} ({self.status})"

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bizweek.events.services import current_event
 
-from . import exports, nudges, report, services
+from . import exports, jobs, nudges, report, services
 from .charts import bar_chart
 from .figures import Figures
 from .forms import PeriodForm, ReportForm
+from .models import Export, ExportStatus
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -68,6 +77,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
             "report_languages": settings.LANGUAGES,
             "nudges_on": nudges.enabled(event),
+            "exports": jobs.recent_exports(request.user),
             "event": event,
         },
     )
@@ -92,6 +102,37 @@ def _tables_download(figures: Figures, key: str, fmt: str, stem: str) -> HttpRes
     if fmt != "xlsx":
         raise Http404(_("Every table at once comes as XLSX; pick one table for CSV."))
     return _download(exports.tables_xlsx(figures.tables), f"{stem}-{_stamp()}", "xlsx")
+
+
+@login_required
+@require_POST
+def queue_meetings_export(request: HttpRequest) -> HttpResponse:
+    """Queue the list of every meeting as a background job (it is long at scale)."""
+    form = PeriodForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    jobs.request_meetings_export(
+        request.user,
+        fmt=request.POST.get("fmt", "xlsx"),
+        since=data.get("since"),
+        until=data.get("until"),
+    )
+    messages.success(
+        request, _("The list of every meeting is being prepared; it appears here when ready.")
+    )
+    return redirect(reverse("dashboard:figures") + "#exports")
+
+
+@login_required
+def download_export(request: HttpRequest, pk: int) -> HttpResponse:
+    export = get_object_or_404(Export, pk=pk, status=ExportStatus.DONE)
+    path = jobs.export_path(export, request.user)
+    if not path.exists():
+        raise Http404(_("This file is no longer there; please prepare it again."))
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"bizweek-meetings-{export.created_at:%Y%m%d-%H%M}.{export.fmt}",
+    )
 
 
 @login_required
