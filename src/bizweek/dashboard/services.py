@@ -558,6 +558,7 @@ def lead_rows(company: Company, period: Period, *, by: User) -> list[list[Any]]:
         leads[other]["meetings"] += n
         if leads[other]["first"] is None or first < leads[other]["first"]:
             leads[other]["first"] = first
+    leads.pop(company.pk, None)  # the company's own staff looking at their booth
     companies = {
         c["pk"]: c
         for c in Company.objects.filter(pk__in=list(leads)).values(
