@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "bizweek.matching",
     "bizweek.meetings",
     "bizweek.notifications",
+    "bizweek.audit",
+    "bizweek.dashboard",
     "bizweek.demo",
 ]
 

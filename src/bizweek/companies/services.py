@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
+from bizweek.audit import services as audit
 from bizweek.mail import send_templated_mail
 
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
@@ -135,6 +136,7 @@ def approve_company(company: Company, *, by: User) -> Company:
     company.reviewed_at = timezone.now()
     company.reviewed_by = by
     company.save(update_fields=["status", "rejection_reason", "reviewed_at", "reviewed_by"])
+    audit.record(by, "company.approved", company)
     _notify_review(company)
     return company
 
@@ -149,6 +151,7 @@ def reject_company(company: Company, *, by: User, reason: str) -> Company:
     company.reviewed_at = timezone.now()
     company.reviewed_by = by
     company.save(update_fields=["status", "rejection_reason", "reviewed_at", "reviewed_by"])
+    audit.record(by, "company.rejected", company, reason=company.rejection_reason)
     _notify_review(company)
     return company
 

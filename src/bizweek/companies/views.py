@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bizweek.audit import services as audit
 from bizweek.events.services import current_event
 from bizweek.matching.services import mark_of
 
@@ -193,4 +194,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["kind"] == "products":
             from bizweek.expo.importing import import_products as importer
         report = importer(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+        if report.written:
+            audit.record(
+                request.user,
+                f"{report.kind}.imported",
+                form.cleaned_data["file"].name,
+                rows=report.rows,
+                created=report.created,
+                updated=report.updated,
+            )
     return render(request, "companies/import.html", {"form": form, "report": report})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -13,7 +14,16 @@ from bizweek.companies.models import Company
 from bizweek.events.models import Event
 from bizweek.matching.models import Mark, MeetingDay, MeetingRequest, ProposedSlot, RequestState
 from bizweek.matching.services import in_default_hours, slot_starts
-from bizweek.meetings.models import Booking, Meeting, company_key
+from bizweek.meetings.models import (
+    Booking,
+    ConsultationLog,
+    ExchangeRate,
+    Meeting,
+    MeetingOutcome,
+    Outcome,
+    company_key,
+)
+from bizweek.meetings.services import refresh_confirmation
 
 # Per scale unit: how many requests end in each state.
 UNSCHEDULED = "unscheduled"  # accepted, the organizer's scheduler picks the time
@@ -146,11 +156,66 @@ def build_matching(
         counts[request.state] += 1
     to_schedule = sum(1 for request, *_ in requests if request.organizer_schedules)
     mutual = _marks(sellers, buyers, rng, scale, pairs)
+    logs = _outcomes_and_logs(event, [m for m in meetings if m.ends_at < now], len(meetings))
     return counts | {
         "meetings": len(meetings),
+        "consultation_logs": logs,
         "to_schedule": to_schedule,
         "mutual_must_meet": mutual,
     }
+
+
+def _outcomes_and_logs(event: Event, past: list[Meeting], seed: int) -> int:
+    """Outcomes of the meetings already over and their 상담일지 in USD, KRW and CNY, some
+    confirmed by both sides and some one-sided, so the organizer's figures have numbers. Uses
+    its own random generator: the rest of the demo stays the same for a given seed."""
+    rng = random.Random(seed)
+    rates = {"USD": Decimal(1), "KRW": Decimal("0.00073"), "CNY": Decimal("0.138")}
+    for currency in ("KRW", "CNY"):
+        ExchangeRate.objects.update_or_create(
+            event=event, currency=currency, defaults={"usd_per_unit": rates[currency]}
+        )
+    outcomes, logs = [], []
+    for meeting in past:
+        draw = rng.random()
+        if draw < 0.08:
+            outcomes.append(MeetingOutcome(meeting=meeting, outcome=Outcome.NO_SHOW_BUYER))
+            continue
+        if draw < 0.12:
+            outcomes.append(MeetingOutcome(meeting=meeting, outcome=Outcome.NO_SHOW_SELLER))
+            continue
+        outcomes.append(
+            MeetingOutcome(meeting=meeting, outcome=Outcome.HELD, together_seconds=1500)
+        )
+        usd = Decimal(rng.randrange(5, 400) * 1000)
+        agree, mou = rng.random() < 0.6, rng.random() < 0.08
+        signed = usd / 10 if rng.random() < 0.25 else None
+        for company_id in (meeting.seller_id, meeting.buyer_id):
+            buyer_side = company_id == meeting.buyer_id
+            if buyer_side and rng.random() < 0.3:
+                continue  # the buyer has not filed: one-sided
+            value = usd if agree or not buyer_side else usd * Decimal("1.25")
+            currency = rng.choice(["USD", "KRW"]) if not buyer_side else rng.choice(list(rates))
+            logs.append(
+                ConsultationLog(
+                    meeting=meeting,
+                    company_id=company_id,
+                    consultation_amount=(value / rates[currency]).quantize(Decimal("0.01")),
+                    consultation_currency=currency,
+                    consultation_usd=value,
+                    expected_contract_amount=value / 2,
+                    expected_contract_usd=value / 2,
+                    signed_contract_amount=signed,
+                    signed_contract_usd=signed,
+                    mou_signed=mou,
+                    interest=rng.choice(["high", "medium", "low"]),
+                )
+            )
+    MeetingOutcome.objects.bulk_create(outcomes, batch_size=1000)
+    ConsultationLog.objects.bulk_create(logs, batch_size=1000)
+    for meeting in {log.meeting for log in logs}:
+        refresh_confirmation(meeting)
+    return len(logs)
 
 
 def _marks(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
+from bizweek.audit import services as audit
 from bizweek.companies.models import Company, CompanyRole
 from bizweek.events.models import Event
 from bizweek.meetings import services as meeting_services
@@ -279,6 +280,7 @@ def publish(schedule_run: ScheduleRun, *, by: User) -> tuple[int, list[str]]:
     schedule_run.status = RunStatus.PUBLISHED
     schedule_run.published_at = timezone.now()
     schedule_run.save(update_fields=["status", "published_at"])
+    audit.record(by, "schedule.published", schedule_run, booked=booked, problems=len(problems))
     return booked, problems
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.db import close_old_connections
 
@@ -21,6 +22,25 @@ def run_once() -> tuple[int, int]:
     if decided:
         logger.info("decided the outcome of %d meeting(s)", decided)
     return reminded, expired
+
+
+NUDGE_EVERY = 3600.0  # seconds; the job itself reminds each person at most every two days
+_last_nudge_enqueue = 0.0
+
+
+def _enqueue_nudges() -> None:
+    """Queue the reminder job (dashboard/nudges.py) once an hour."""
+    global _last_nudge_enqueue
+    now = time.monotonic()
+    if _last_nudge_enqueue and now - _last_nudge_enqueue < NUDGE_EVERY:
+        return
+    _last_nudge_enqueue = now
+    try:
+        from bizweek.dashboard.nudges import send_nudges
+
+        send_nudges.enqueue()
+    except Exception:  # a failed enqueue must not stop the reminders and expiries
+        logger.exception("could not queue the nudges job")
 
 
 def _warm_recommendations() -> None:
@@ -45,6 +65,7 @@ def start_background_loop(interval: float = 60.0) -> threading.Thread:
         while not stop.wait(interval):
             try:
                 reminded, expired = run_once()
+                _enqueue_nudges()
                 _warm_recommendations()
                 if reminded or expired:
                     logger.info("sent %d reminder(s), expired %d request(s)", reminded, expired)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
+from bizweek.audit import services as audit
 from bizweek.companies.models import Company
 from bizweek.events.models import Event
 
@@ -635,6 +636,7 @@ def set_exchange_rate(
     rate, _created = ExchangeRate.objects.update_or_create(
         event=event, currency=currency, defaults={"usd_per_unit": usd_per_unit, "updated_by": by}
     )
+    audit.record(by, "exchange_rate.changed", event, currency=currency, usd_per_unit=usd_per_unit)
     return rate
 
 

@@ -25,6 +25,8 @@ KINDS = {
     "reminder_15m",
     "meeting_scheduled",
     "meeting_no_show",
+    "nudge_no_meeting",  # dashboard/nudges.py
+    "nudge_unfiled_log",
 }
 
 

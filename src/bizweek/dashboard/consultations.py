@@ -1,0 +1,131 @@
+"""Consultation figures (상담건수, 상담액, 계약추진액, 계약체결액, MOU) from the meetings'
+outcomes and their two 상담일지, as SQL aggregates.
+
+Each meeting is joined once to its seller's log and once to its buyer's log (FilteredRelation),
+so a meeting is one row and every total is a SUM over rows:
+
+* confirmed: both logs agree (the flags meetings.services.refresh_confirmation stores); the
+  seller's USD value counts, once;
+* one-sided: not confirmed, as reported: the seller's value, else the buyer's (the rule of
+  meetings.services.meeting_figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
+
+from bizweek.meetings.models import Meeting, Outcome
+
+AMOUNTS = ("consultation", "expected_contract", "signed_contract")
+NO_SHOWS = (Outcome.NO_SHOW_SELLER, Outcome.NO_SHOW_BUYER, Outcome.NO_SHOW_BOTH)
+HELD = (Outcome.HELD, Outcome.PARTIAL)
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=18, decimal_places=2))
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+
+
+def with_logs(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """The meetings with `sl` (the seller's log) and `bl` (the buyer's log) joined."""
+    return meetings.annotate(
+        sl=FilteredRelation("logs", condition=Q(logs__company=F("seller"))),
+        bl=FilteredRelation("logs", condition=Q(logs__company=F("buyer"))),
+    )
+
+
+def aggregates() -> dict[str, Any]:
+    """Aggregate expressions over `with_logs` rows; keys are the figure names."""
+    result: dict[str, Any] = {
+        "held": Count("pk", filter=Q(outcome__outcome__in=HELD)),
+        "no_show": Count("pk", filter=Q(outcome__outcome__in=NO_SHOWS)),
+        "decided": Count("pk", filter=Q(outcome__isnull=False)),
+        "logged": Count("pk", filter=Q(sl__isnull=False) | Q(bl__isnull=False)),
+        "both_logged": Count("pk", filter=Q(sl__isnull=False, bl__isnull=False)),
+        "mou_confirmed": Count("pk", filter=Q(sl__mou_confirmed=True)),
+        "mou_one_sided": Count(
+            "pk",
+            filter=~Q(sl__mou_confirmed=True) & (Q(sl__mou_signed=True) | Q(bl__mou_signed=True)),
+        ),
+    }
+    for name in AMOUNTS:
+        confirmed = Q(**{f"sl__{name}_confirmed": True})
+        result[f"{name}_confirmed"] = Coalesce(
+            Sum(f"sl__{name}_usd", filter=confirmed, output_field=MONEY), ZERO
+        )
+        result[f"{name}_one_sided"] = Coalesce(
+            Sum(
+                Case(
+                    When(confirmed, then=None),
+                    default=Coalesce(f"sl__{name}_usd", f"bl__{name}_usd"),
+                    output_field=MONEY,
+                ),
+                output_field=MONEY,
+            ),
+            ZERO,
+        )
+    return result
+
+
+def columns() -> list:
+    return [
+        gettext_lazy("Consultations held"),
+        gettext_lazy("Consultation amount, confirmed (USD)"),
+        gettext_lazy("Consultation amount, one side (USD)"),
+        gettext_lazy("Expected contracts, confirmed (USD)"),
+        gettext_lazy("Expected contracts, one side (USD)"),
+        gettext_lazy("Signed contracts, confirmed (USD)"),
+        gettext_lazy("Signed contracts, one side (USD)"),
+        gettext_lazy("MOUs, confirmed"),
+        gettext_lazy("MOUs, one side"),
+    ]
+
+
+def cells(row: dict[str, Any]) -> list[Any]:
+    """A grouped row's figures in the order of `columns`."""
+    out: list[Any] = [row["held"]]
+    for name in AMOUNTS:
+        out += [money(row[f"{name}_confirmed"]), money(row[f"{name}_one_sided"])]
+    return [*out, row["mou_confirmed"], row["mou_one_sided"]]
+
+
+def money(value: Any) -> Decimal:
+    """Two decimals on every database (SQLite sums decimals as floats)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def fold(rows: Iterable[dict[str, Any]], keys: Callable[[dict[str, Any]], Iterable[Any]]) -> dict:
+    """Add grouped rows up into coarser groups: the slots of a day into the day, an
+    exhibitor's rows into each of its sectors. Loops over groups, never over meetings."""
+    out: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        for key in keys(row):
+            total = out.setdefault(key, {})
+            for name, value in row.items():
+                if name in SUMMED:
+                    total[name] = total.get(name, 0) + value
+                elif name in MONEY_KEYS:  # already Decimals of two places (DecimalField)
+                    total[name] = total.get(name, ZERO_AMOUNT) + (value or ZERO_AMOUNT)
+    return out
+
+
+ZERO_AMOUNT = Decimal("0.00")
+MONEY_KEYS = frozenset(f"{name}_{kind}" for name in AMOUNTS for kind in ("confirmed", "one_sided"))
+SUMMED = frozenset(
+    {"held", "no_show", "decided", "logged", "both_logged", "mou_confirmed", "mou_one_sided"}
+    | {"scheduled", "interpreted"}
+)

@@ -1,0 +1,79 @@
+"""The reminder ("nudge") switch an organizer controls, and when each person was last nudged."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NudgeKind(models.TextChoices):
+    NO_MEETING = "no_meeting", _("No meeting booked")
+    UNFILED_LOG = "unfiled_log", _("Consultation log not filed")
+
+
+class NudgeSettings(models.Model):
+    """One row per event; without a row, nudges are on."""
+
+    event = models.OneToOneField(
+        "events.Event", on_delete=models.CASCADE, related_name="nudge_settings"
+    )
+    enabled = models.BooleanField(_("send reminders"), default=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {'on' if self.enabled else 'off'}"
+
+
+class Nudge(models.Model):
+    """A reminder sent; the last one per person and kind keeps the next at least two days off."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NudgeKind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "kind", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.sent_at:%Y-%m-%d}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Export(models.Model):
+    """A long export (every meeting) built by a background job, downloaded when ready.
+
+    The file lives outside the public media folder and is served only through a view that
+    checks the permission again."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, default="meetings")
+    fmt = models.CharField(max_length=4, default="xlsx")
+    since = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.fmt} ({self.status})"
