@@ -1,6 +1,6 @@
 """B2B meeting scheduling benchmark: the CP-SAT scheduler against the published optima.
 
-Runs `bizweek.matching.schedule.solve` on the 20 real instances of Bofill et al. (JAIR 2022)
+Runs `bizweek.scheduler.cpsat.solve` on the 20 real instances of Bofill et al. (JAIR 2022)
 in bench/data/b2b/ and, side by side, the greedy baseline (most constrained meeting first,
 first feasible slot). Every schedule is verified with the independent `check()`, and the
 breaks are compared with the published optimum (Table 3 of the paper, all proven optimal,
@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from bizweek.matching.schedule import (  # noqa: E402
+from bizweek.scheduler.cpsat import (  # noqa: E402
     B2BInstance,
     check,
     count_breaks,

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from bizweek.accounts.models import Role, User
 from bizweek.events.services import current_event
-from bizweek.matching import scheduling
 from bizweek.matching.models import RunStatus, ScheduleRun
+from bizweek.scheduler import drafts as scheduling
 
 
 class Command(BaseCommand):

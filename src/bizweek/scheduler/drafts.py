@@ -1,7 +1,7 @@
 """The organizer's auto-scheduler: from accepted-but-unplaced requests and mutual "Must meet"
 pairs to a draft schedule for one meeting day, reviewed, then published.
 
-The solver itself is `schedule.py` (CP-SAT, shared with `bizweek solve-b2b` and the benchmark);
+The solver itself is `cpsat.py` (CP-SAT, shared with `bizweek solve-b2b` and the benchmark);
 this module translates the database into its instance and back.
 """
 
@@ -21,12 +21,8 @@ from django.utils.translation import gettext as _
 from bizweek.accounts.models import Role, User
 from bizweek.companies.models import Company, CompanyRole
 from bizweek.events.models import Event
-from bizweek.meetings import services as meeting_services
-from bizweek.meetings.models import Meeting
-from bizweek.notifications.services import notify_company
-
-from . import services
-from .models import (
+from bizweek.matching import services
+from bizweek.matching.models import (
     DraftMeeting,
     Mark,
     MarkValue,
@@ -36,7 +32,11 @@ from .models import (
     RunStatus,
     ScheduleRun,
 )
-from .schedule import B2BInstance, greedy, solve
+from bizweek.meetings import services as meeting_services
+from bizweek.meetings.models import Meeting
+from bizweek.notifications.services import notify_company
+
+from .cpsat import B2BInstance, greedy, solve
 
 ANY_SESSION = 3
 

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from bizweek.accounts.models import Role
-from bizweek.matching import scheduling
 from bizweek.matching.models import MeetingDay, MeetingRequest, RequestState
-from bizweek.matching.schedule import B2BInstance, check, solve
+from bizweek.scheduler import drafts as scheduling
+from bizweek.scheduler.cpsat import B2BInstance, check, solve
 from tests import factories
 
 
