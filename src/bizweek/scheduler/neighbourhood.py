@@ -254,7 +254,11 @@ def improve(
     greedy_breaks = plain.breaks
     if start is None:
         start = compact_start(inst, allowed, caps or dict.fromkeys(mine, n))
-        if plain.placed > sum(s is not None for s in start):
+        # First-fit knows no interpreter limits: it is the start only when it places more
+        # and keeps them.
+        if plain.placed > sum(s is not None for s in start) and not check(
+            inst, plain.slots, allow_unplaced=True, fairness=False
+        ):
             start = list(plain.slots)
     state = _State(inst, allowed, list(start), caps)
     partners: dict[int, list[int]] = {p: [] for p in state.mine}

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from bizweek.events.services import current_event
 from bizweek.matching.models import MeetingDay, ScheduleRun
 
 from . import drafts as scheduling
+from .models import DraftJob, JobState
 
 
 def _event_or_404(request: HttpRequest | None = None) -> Event:
@@ -58,7 +59,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     form = ScheduleForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
-            created = scheduling.run(
+            job = scheduling.start_draft(
                 event,
                 form.cleaned_data["day"],
                 by=request.user,
@@ -69,7 +70,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            return redirect("scheduler:schedule_run", pk=created.pk)
+            return redirect("scheduler:job", pk=job.pk)
     pairs = scheduling.candidate_pairs(event)
     return render(
         request,
@@ -80,6 +81,9 @@ def schedule(request: HttpRequest) -> HttpResponse:
             "unplaced": sum(1 for p in pairs if p.request is not None),
             "mutual": sum(1 for p in pairs if p.request is None),
             "runs": ScheduleRun.objects.filter(event=event).select_related("day")[:20],
+            "jobs": DraftJob.objects.filter(event=event)
+            .exclude(state__in=[JobState.DONE, JobState.STOPPED])
+            .select_related("day")[:5],
         },
     )
 
@@ -126,3 +130,27 @@ def schedule_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _by_slot(drafts: list) -> list[tuple[datetime, list]]:
     return [(moment, list(group)) for moment, group in groupby(drafts, key=lambda d: d.starts_at)]
+
+
+@login_required
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft being computed: live progress, and a button to stop with the best so far."""
+    _organizer_only(request)
+    draft_job = get_object_or_404(DraftJob.objects.select_related("day"), pk=pk)
+    if request.method == "POST" and request.POST.get("action") == "stop":
+        scheduling.request_stop(draft_job, by=request.user)
+        messages.info(request, _("Stopping: the best schedule found so far becomes the draft."))
+        return redirect("scheduler:job", pk=pk)
+    return render(
+        request,
+        "scheduler/job.html",
+        {"job": draft_job, "progress": scheduling.job_progress(draft_job)},
+    )
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The same figures as JSON, polled by the page's script."""
+    _organizer_only(request)
+    draft_job = get_object_or_404(DraftJob, pk=pk)
+    return JsonResponse(scheduling.job_progress(draft_job))
