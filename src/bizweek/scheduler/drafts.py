@@ -187,6 +187,9 @@ def run(
     if not slots:
         raise ValidationError(_("That day has no meeting slots left."))
     fair = dataclasses.replace(instance, max_breaks=2)
+    if on_progress is not None:  # the day is read: say how big it is before solving
+        n = len(instance.meetings)
+        on_progress(Progress(0, n, n, None, None, None, None, 0.0, time_limit))
     if len(instance.meetings) > LARGE_DAY:
         solution = improve(
             fair, time_limit=time_limit, on_progress=on_progress, should_stop=should_stop
@@ -404,7 +407,7 @@ def execute_job(job_id: int) -> None:
     job = DraftJob.objects.select_related("event", "day", "created_by").filter(pk=job_id).first()
     if job is None or job.state != JobState.QUEUED or job.created_by is None:
         return
-    DraftJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
+    DraftJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, time_left=job.time_limit)
     checked = {"at": 0.0, "stop": False}
 
     def should_stop() -> bool:

@@ -37,10 +37,10 @@ class Progress:
     placed: int
     total: int
     placeable: int
-    breaks: int
-    over_cap: int
+    breaks: int | None  # None: not known yet
+    over_cap: int | None
     bound: int | None
-    greedy_breaks: int
+    greedy_breaks: int | None
     elapsed: float
     time_left: float
     rounds: int = 0

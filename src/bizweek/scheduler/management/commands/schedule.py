@@ -94,6 +94,8 @@ class Command(BaseCommand):
         """One line redrawn in place: a bar of meetings placed, then breaks, bound, time left."""
         width = 30
         done = round(width * progress.placed / progress.total) if progress.total else width
+        if progress.breaks is None:
+            return  # nothing solved yet
         bound = "?" if progress.bound is None else progress.bound
         self.stdout.write(
             f"\r[{'#' * done}{'.' * (width - done)}] {progress.placed}/{progress.total} placed · "
