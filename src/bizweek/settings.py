@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "bizweek.companies",
     "bizweek.expo",
     "bizweek.matching",
+    "bizweek.scheduler",
     "bizweek.meetings",
     "bizweek.notifications",
     "bizweek.audit",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("bizweek.companies.urls")),
     path("", include("bizweek.expo.urls")),
     path("", include("bizweek.matching.urls")),
+    path("", include("bizweek.scheduler.urls")),
     path("", include("bizweek.meetings.urls")),
     path("", include("bizweek.notifications.urls")),
     path("", include("bizweek.audit.urls")),

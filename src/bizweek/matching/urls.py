@@ -22,6 +22,4 @@ urlpatterns = [
     path("matching/recommendations/", views.recommendations, name="recommendations"),
     path("organizer/matching/", views.organizer_settings, name="settings"),
     path("matching/marks/<int:company_pk>/", views.mark, name="mark"),
-    path("organizer/schedule/", views.schedule, name="schedule"),
-    path("organizer/schedule/<int:pk>/", views.schedule_run, name="schedule_run"),
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bizweek.matching.schedule import check, parse_dzn, solve
+from bizweek.scheduler.cpsat import check, parse_dzn, solve
 
 
 class Command(BaseCommand):

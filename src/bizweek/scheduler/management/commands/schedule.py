@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -10,8 +11,9 @@ from django.utils import timezone
 
 from bizweek.accounts.models import Role, User
 from bizweek.events.services import current_event
-from bizweek.matching import scheduling
 from bizweek.matching.models import RunStatus, ScheduleRun
+from bizweek.scheduler import drafts as scheduling
+from bizweek.scheduler.neighbourhood import Progress
 
 
 class Command(BaseCommand):
@@ -52,10 +54,29 @@ class Command(BaseCommand):
                 day = next((d for d in days if scheduling.day_slots(event, d, now)), None)
             if day is None:
                 raise CommandError("No such meeting day.")
-            self.stdout.write(f"scheduling {day.date} (time limit {options['time_limit']} s)…")
-            run = scheduling.run(
-                event, day, by=organizer, tables=options["tables"], time_limit=options["time_limit"]
+            self.stdout.write(
+                f"scheduling {day.date} (time limit {options['time_limit']} s; "
+                "Ctrl-C stops and keeps the best so far)…"
             )
+            stop = {"asked": False}
+
+            def ask_stop(signum: int, frame: object) -> None:
+                stop["asked"] = True
+
+            previous = signal.signal(signal.SIGINT, ask_stop)
+            try:
+                run = scheduling.run(
+                    event,
+                    day,
+                    by=organizer,
+                    tables=options["tables"],
+                    time_limit=options["time_limit"],
+                    on_progress=self._show,
+                    should_stop=lambda: stop["asked"],
+                )
+            finally:
+                signal.signal(signal.SIGINT, previous)
+                self.stdout.write("")
         except (ValidationError, ScheduleRun.DoesNotExist, ValueError) as error:
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
         placed = run.drafts.filter(starts_at__isnull=False).count()
@@ -68,3 +89,18 @@ class Command(BaseCommand):
         for draft in unplaced.select_related("seller", "buyer"):
             self.stdout.write(f"  {draft.seller} × {draft.buyer}: {draft.reason}")
         self.stdout.write(f"publish with: bizweek schedule --publish {run.pk}")
+
+    def _show(self, progress: Progress) -> None:
+        """One line redrawn in place: a bar of meetings placed, then breaks, bound, time left."""
+        width = 30
+        done = round(width * progress.placed / progress.total) if progress.total else width
+        if progress.breaks is None:
+            return  # nothing solved yet
+        bound = "?" if progress.bound is None else progress.bound
+        self.stdout.write(
+            f"\r[{'#' * done}{'.' * (width - done)}] {progress.placed}/{progress.total} placed · "
+            f"{progress.breaks} breaks (first-fit {progress.greedy_breaks}, bound {bound}) · "
+            f"{progress.over_cap} over cap · {progress.time_left:.0f} s left ",
+            ending="",
+        )
+        self.stdout.flush()

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bizweek.matching.schedule import (
+from bizweek.scheduler.cpsat import (
     B2BInstance,
     check,
     count_breaks,

@@ -261,9 +261,14 @@ def count_breaks(instance: B2BInstance, slots: list[int | None]) -> dict[int, in
 
 
 def check(
-    instance: B2BInstance, slots: list[int | None], *, allow_unplaced: bool = False
+    instance: B2BInstance,
+    slots: list[int | None],
+    *,
+    allow_unplaced: bool = False,
+    fairness: bool = True,
 ) -> list[str]:
-    """Every rule the schedule breaks, as readable lines; an empty list means feasible."""
+    """Every rule the schedule breaks, as readable lines; an empty list means feasible.
+    `fairness=False` leaves out the fairness rule (the hard rules alone)."""
     problems: list[str] = []
     if len(slots) != len(instance.meetings):
         return [f"{len(slots)} slots given for {len(instance.meetings)} meetings"]
@@ -305,7 +310,7 @@ def check(
                     f"slot {s}: {used} meetings of group {number} for capacity {capacity.get(s, 0)}"
                 )
     breaks = count_breaks(instance, slots)
-    if breaks:
+    if breaks and fairness:
         lo = min(breaks.values())
         hi_p = max(breaks, key=lambda p: breaks[p])
         if breaks[hi_p] - lo > instance.max_breaks:

@@ -1,13 +1,16 @@
 """The organizer's auto-scheduler: from accepted-but-unplaced requests and mutual "Must meet"
 pairs to a draft schedule for one meeting day, reviewed, then published.
 
-The solver itself is `schedule.py` (CP-SAT, shared with `bizweek solve-b2b` and the benchmark);
+The solver itself is `cpsat.py` (CP-SAT, shared with `bizweek solve-b2b` and the benchmark);
 this module translates the database into its instance and back.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -22,12 +25,8 @@ from bizweek.accounts.models import Role, User
 from bizweek.audit import services as audit
 from bizweek.companies.models import Company, CompanyRole
 from bizweek.events.models import Event
-from bizweek.meetings import services as meeting_services
-from bizweek.meetings.models import Meeting
-from bizweek.notifications.services import notify_company
-
-from . import services
-from .models import (
+from bizweek.matching import services
+from bizweek.matching.models import (
     DraftMeeting,
     Mark,
     MarkValue,
@@ -37,9 +36,16 @@ from .models import (
     RunStatus,
     ScheduleRun,
 )
-from .schedule import B2BInstance, greedy, solve
+from bizweek.meetings import services as meeting_services
+from bizweek.meetings.models import Meeting
+from bizweek.notifications.services import notify_company
+
+from .cpsat import B2BInstance, Solution, greedy, solve
+from .models import DraftJob, JobState
+from .neighbourhood import Progress, improve
 
 ANY_SESSION = 3
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -144,10 +150,12 @@ def build_instance(
     return instance, slots, order
 
 
-def run(
-    event: Event, day: MeetingDay, *, by: User, tables: int = 20, time_limit: float = 30
-) -> ScheduleRun:
-    """Solve one day and keep the result as a draft for the organizer to review."""
+# Above this many meetings the whole-day CP-SAT model does not finish in a minute; the
+# neighbourhood search takes over (see neighbourhood.py and docs/decisions.md).
+LARGE_DAY = 1500
+
+
+def _check_request(event: Event, day: MeetingDay, by: User, tables: int) -> list[Pair]:
     _require_organizer(by)
     if tables < 1:
         raise ValidationError(_("At least one meeting at a time is needed."))
@@ -156,23 +164,42 @@ def run(
         raise ValidationError(
             _("Nothing to schedule: no accepted requests or mutual “Must meet” pairs.")
         )
+    if not day_slots(event, day, timezone.now()):
+        raise ValidationError(_("That day has no meeting slots left."))
+    return pairs
+
+
+def run(
+    event: Event,
+    day: MeetingDay,
+    *,
+    by: User,
+    tables: int = 20,
+    time_limit: float = 30,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> ScheduleRun:
+    """Solve one day and keep the result as a draft for the organizer to review.
+
+    `on_progress` hears how far the solve is (placed, breaks, bound, time left); when
+    `should_stop` says yes, the best schedule found so far becomes the draft."""
+    pairs = _check_request(event, day, by, tables)
     instance, slots, order = build_instance(event, day, pairs, tables)
     if not slots:
         raise ValidationError(_("That day has no meeting slots left."))
-    # Fair first (at most 2 breaks each); if fairness would leave meetings out, keep the
-    # schedule that places more.
     fair = dataclasses.replace(instance, max_breaks=2)
-    solution = solve(fair, time_limit=time_limit / 2, allow_unplaced=True)
-    relaxed = solve(instance, time_limit=time_limit / 2, allow_unplaced=True)
-    # On very large days CP-SAT may not even find a first schedule in time; the greedy
-    # first-fit always does, so the draft takes whichever places more (then fewer breaks).
-    options = [
-        (_within_capacity(instance, list(candidate.slots)), candidate)
-        for candidate in (solution, relaxed, greedy(instance, restarts=3))
-    ]
-    placed_slots, solution = max(
-        options, key=lambda option: (sum(s is not None for s in option[0]), -option[1].breaks)
-    )
+    if on_progress is not None:  # the day is read: say how big it is before solving
+        n = len(instance.meetings)
+        on_progress(Progress(0, n, n, None, None, None, None, 0.0, time_limit))
+    if len(instance.meetings) > LARGE_DAY:
+        solution = improve(
+            fair, time_limit=time_limit, on_progress=on_progress, should_stop=should_stop
+        )
+        placed_slots = _within_capacity(instance, list(solution.slots))
+    else:
+        placed_slots, solution = _solve_small(
+            instance, fair, time_limit, on_progress, should_stop or (lambda: False)
+        )
     with transaction.atomic():
         schedule_run = ScheduleRun.objects.create(
             event=event,
@@ -201,6 +228,54 @@ def run(
             ]
         )
     return schedule_run
+
+
+def _solve_small(
+    instance: B2BInstance,
+    fair: B2BInstance,
+    time_limit: float,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool],
+) -> tuple[list[int | None], Solution]:
+    """Days CP-SAT solves whole: fair first (at most 2 breaks each), then without the cap,
+    then greedy; the draft takes whichever places more, then has fewer breaks. A stop request
+    is honoured between these steps (each is short on such days)."""
+    t0 = time.perf_counter()
+    n = len(instance.meetings)
+
+    def tell(solution: Solution | None) -> None:
+        if on_progress is not None:
+            elapsed = time.perf_counter() - t0
+            on_progress(
+                Progress(
+                    placed=solution.placed if solution else 0,
+                    total=n,
+                    placeable=n,
+                    breaks=solution.breaks if solution else 0,
+                    over_cap=0,
+                    bound=solution.bound if solution else None,
+                    greedy_breaks=candidates[0].breaks,
+                    elapsed=elapsed,
+                    time_left=max(0.0, time_limit - elapsed),
+                )
+            )
+
+    candidates = [greedy(instance, restarts=3)]
+    tell(candidates[0])
+    for target in (fair, instance):
+        if should_stop():
+            break
+        candidates.append(solve(target, time_limit=time_limit / 2, allow_unplaced=True))
+        tell(candidates[-1])
+    options = [
+        (_within_capacity(instance, list(candidate.slots)), candidate) for candidate in candidates
+    ]
+    placed_slots, solution = max(
+        options, key=lambda option: (sum(s is not None for s in option[0]), -option[1].breaks)
+    )
+    if should_stop() and len(candidates) < 3:
+        solution = dataclasses.replace(solution, status="STOPPED")
+    return placed_slots, solution
 
 
 def _within_capacity(instance: B2BInstance, slots: list[int | None]) -> list[int | None]:
@@ -303,3 +378,107 @@ def participant_breaks(schedule_run: ScheduleRun) -> dict[int, int]:
         moments.sort()
         breaks[company_id] = sum(1 for a, b in pairwise(moments) if b - a > step)
     return breaks
+
+
+# --- drafts computed by a background worker --------------------------------------------------
+
+
+def start_draft(
+    event: Event, day: MeetingDay, *, by: User, tables: int = 20, time_limit: float = 30
+) -> DraftJob:
+    """Queue a draft for the background worker, so that no web request waits for the solver."""
+    from .tasks import draft_schedule
+
+    _check_request(event, day, by, tables)
+    job = DraftJob.objects.create(
+        event=event, day=day, created_by=by, tables=tables, time_limit=time_limit
+    )
+    transaction.on_commit(lambda: draft_schedule.enqueue(job.pk))
+    return job
+
+
+def request_stop(job: DraftJob, *, by: User) -> None:
+    """Ask the worker to stop; it keeps the best schedule found so far as the draft."""
+    _require_organizer(by)
+    if not job.finished:
+        DraftJob.objects.filter(pk=job.pk).update(stop_requested=True)
+
+
+def execute_job(job_id: int) -> None:
+    """The worker's side: solve, report progress into the job row, honour a stop request."""
+    job = DraftJob.objects.select_related("event", "day", "created_by").filter(pk=job_id).first()
+    if job is None or job.state != JobState.QUEUED or job.created_by is None:
+        return
+    DraftJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, time_left=job.time_limit)
+    checked = {"at": 0.0, "stop": False}
+
+    def should_stop() -> bool:
+        now = time.monotonic()
+        if now - checked["at"] >= 0.5:
+            checked["at"] = now
+            checked["stop"] = DraftJob.objects.filter(pk=job.pk, stop_requested=True).exists()
+        return checked["stop"]
+
+    def on_progress(progress: Progress) -> None:
+        DraftJob.objects.filter(pk=job.pk).update(
+            total=progress.total,
+            placed=progress.placed,
+            breaks=progress.breaks,
+            greedy_breaks=progress.greedy_breaks,
+            over_cap=progress.over_cap,
+            bound=progress.bound,
+            time_left=progress.time_left,
+            updated_at=timezone.now(),
+        )
+
+    try:
+        schedule_run = run(
+            job.event,
+            job.day,
+            by=job.created_by,
+            tables=job.tables,
+            time_limit=job.time_limit,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    except ValidationError as error:
+        DraftJob.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED, error=" ".join(error.messages)
+        )
+        return
+    except Exception:
+        logger.exception("schedule draft job %s failed", job.pk)
+        DraftJob.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED, error=_("The scheduler failed; the server log has the details.")
+        )
+        return
+    placed = schedule_run.drafts.filter(starts_at__isnull=False).count()
+    DraftJob.objects.filter(pk=job.pk).update(
+        state=JobState.STOPPED if checked["stop"] else JobState.DONE,
+        run=schedule_run,
+        placed=placed,
+        total=schedule_run.drafts.count(),
+        breaks=schedule_run.breaks,
+        time_left=0,
+    )
+
+
+def job_progress(job: DraftJob) -> dict[str, object]:
+    """What the progress page shows, as JSON for its script (and for the first render)."""
+    from django.urls import reverse
+
+    return {
+        "state": job.state,
+        "state_label": str(job.get_state_display()),
+        "finished": job.finished,
+        "stop_requested": job.stop_requested,
+        "placed": job.placed,
+        "total": job.total,
+        "breaks": job.breaks,
+        "greedy_breaks": job.greedy_breaks,
+        "over_cap": job.over_cap,
+        "bound": job.bound,
+        "time_left": round(job.time_left),
+        "error": job.error,
+        "run_url": reverse("scheduler:schedule_run", args=[job.run_id]) if job.run_id else None,
+    }

@@ -1,9 +1,9 @@
-"""Optimal B2B meeting scheduling with OR-Tools CP-SAT (the problem: see ``b2b.py``).
+"""Optimal B2B meeting scheduling with OR-Tools CP-SAT (the problem: see ``problem.py``).
 
 The module is pure Python plus OR-Tools (no Django), so the ``bizweek solve-b2b`` command,
 ``bench/schedule.py`` and the web app share one solver. The problem definition, the
-``.dzn`` parser and the independent checker live in ``b2b.py``, the greedy baseline in
-``greedy.py``; they are re-exported here so callers import one module.
+``.dzn`` parser and the independent checker live in ``problem.py``, the greedy baseline in
+``greedy_start.py``; they are re-exported here so callers import one module.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .b2b import (
+from .greedy_start import greedy
+from .problem import (
     SESSION_AFTERNOON,
     SESSION_ANY,
     SESSION_MORNING,
@@ -28,7 +29,6 @@ from .b2b import (
     total_breaks,
     unplaced_reason,
 )
-from .greedy import greedy
 
 __all__ = [
     "SESSION_AFTERNOON",

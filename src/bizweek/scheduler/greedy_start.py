@@ -8,7 +8,7 @@ import random
 import time
 from collections import defaultdict
 
-from .b2b import B2BInstance, Solution, count_breaks, finished, total_breaks
+from .problem import B2BInstance, Solution, count_breaks, finished, total_breaks
 
 
 def greedy(
