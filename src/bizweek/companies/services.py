@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from bizweek.accounts.models import Role, User
 from bizweek.mail import send_templated_mail
 
+from .hscodes import resolve_codes
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
 from .signals import companies_changed
 
@@ -44,13 +45,19 @@ def primary_name(company: Company) -> str:
 
 
 def parse_hs_codes(raw: str | Iterable[str]) -> tuple[list[HSCode], list[str]]:
-    """Split a ;-, comma- or space-separated list of HS codes into known codes and unknown ones."""
-    if isinstance(raw, str):
-        raw = raw.replace(";", " ").replace(",", " ").split()
-    wanted = [code.strip().replace(".", "") for code in raw if code and code.strip()]
+    """Split a ;-, comma- or space-separated list of HS codes into known codes and unknown ones.
+
+    Codes are read as people write them (8429.52, 8429 52, national 10-digit codes).
+    """
+    resolved = resolve_codes(raw, known_hs_codes())
+    wanted = [found.code for found in resolved if found.code]
+    unknown = [found.written for found in resolved if not found.code]
     found = HSCode.objects.in_bulk(wanted)
-    unknown = [code for code in wanted if code not in found]
     return [found[code] for code in dict.fromkeys(wanted) if code in found], unknown
+
+
+def known_hs_codes() -> set[str]:
+    return set(HSCode.objects.values_list("code", flat=True))
 
 
 def _apply_fields(company: Company, data: dict[str, Any]) -> None:
