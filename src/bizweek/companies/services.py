@@ -5,6 +5,8 @@ Views, the API and the CLI all call these functions, so a rule is enforced in on
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
+from bizweek.chinese import to_simplified
 from bizweek.mail import send_templated_mail
 
 from .hscodes import resolve_codes
@@ -235,3 +238,97 @@ def filter_companies(
 
 def sectors() -> QuerySet[Sector]:
     return Sector.objects.all()
+
+
+# --------------------------------------------------------------------------- HS picker
+
+_HS_INDEX: dict[str, Any] = {"count": -1, "rows": []}
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Lower case, full-width folded, Traditional Chinese as Simplified, punctuation as spaces.
+
+    A leading space lets a Latin word match at a word start only ("led" not in "propelled").
+    """
+    text = to_simplified(unicodedata.normalize("NFKC", text or "").lower())
+    return " " + " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _contains(folded: str, word: str) -> float:
+    """1 when the word is there; for a CJK word, the share of its two-character pieces that are
+    (so 冷冻鱿鱼 still finds 冻鱼 and 鱿鱼), since CJK text has no spaces to split on."""
+    if word.isascii():
+        return float(" " + word in folded)
+    if word in folded:
+        return 1.0
+    pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+    share = sum(pair in folded for pair in pairs) / len(pairs) if pairs else 0.0
+    return share if share >= 0.5 else 0.0
+
+
+def _hs_index() -> list[dict[str, Any]]:
+    """Every HS code with its folded text in all languages; rebuilt when the taxonomy changes."""
+    count = HSCode.objects.count()
+    if _HS_INDEX["count"] != count:
+        rows = []
+        for values in HSCode.objects.values(
+            "code", "description", *[f"name_{lang}" for lang in CONTENT_LANGUAGES]
+        ):
+            names = {lang: values[f"name_{lang}"] or "" for lang in CONTENT_LANGUAGES}
+            folded = {lang: _fold(name) for lang, name in names.items()}
+            folded["all"] = " ".join([*folded.values(), _fold(values["description"])])
+            rows.append({"code": values["code"], "names": names, "folded": folded})
+        _HS_INDEX.update(count=count, rows=rows)
+    return _HS_INDEX["rows"]
+
+
+def _reader_language(language: str) -> str:
+    return language.replace("-", "_").lower() if language else "en"
+
+
+def search_hs(query: str, language: str = "en", limit: int = 20) -> list[dict[str, str]]:
+    """HS codes for a picker: by code prefix (8429, 8429.52) or by words in any language.
+
+    Names in the reader's language rank first; when no code holds every word, the codes
+    holding most of them come back rather than nothing.
+    """
+    lang = _reader_language(language)
+    lang = lang if lang in CONTENT_LANGUAGES else "en"
+    rows = _hs_index()
+    digits = "".join(ch for ch in query if ch.isdigit())
+    words = [w for w in _fold(query).split() if not w.isdigit()]
+    scored = []
+    for row in rows:
+        code = row["code"]
+        if digits and not words:
+            if code.startswith(digits[:6]):
+                scored.append(((len(code), code), row))
+            continue
+        if digits and not code.startswith(digits[:6]):
+            continue
+        folded = row["folded"]
+        hits = sum(_contains(folded["all"], w) for w in words)
+        if not hits:
+            continue
+        own = sum(_contains(folded[lang], w) for w in words)
+        whole = _contains(folded[lang], _fold(query).strip())
+        level = {4: 0, 6: 1, 2: 2}[len(code)]
+        scored.append(((-hits, -whole, -own, level, code), row))
+    scored.sort(key=lambda item: item[0])
+    if words and scored:
+        best = -scored[0][0][0]
+        scored = [item for item in scored if -item[0][0] == best]
+    return [hs_choice(row, lang) for _key, row in scored[:limit]]
+
+
+def hs_choice(row: dict[str, Any], lang: str) -> dict[str, str]:
+    return {"code": row["code"], "name": row["names"].get(lang) or row["names"]["en"]}
+
+
+def hs_labels(codes: Iterable[str], language: str = "en") -> list[dict[str, str]]:
+    """Names of the given codes in the reader's language (the picker's chosen codes)."""
+    lang = _reader_language(language)
+    lang = lang if lang in CONTENT_LANGUAGES else "en"
+    wanted = set(codes)
+    return [hs_choice(row, lang) for row in _hs_index() if row["code"] in wanted]
