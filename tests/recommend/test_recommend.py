@@ -16,8 +16,8 @@ from ninja.testing import TestClient
 
 from bizweek.api.api import on_not_found, on_permission_denied
 from bizweek.api.recommendations import router
-from bizweek.matching import recommend as rec
 from bizweek.matching.models import Mark, MeetingRequest
+from bizweek.recommend import services as rec
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -263,7 +263,7 @@ def test_embedding_backend_is_chosen_by_setting_and_loads_locally(
     settings, tmp_path, hall, fake_sentence_transformers
 ):
     settings.BIZWEEK_EMBEDDING_MODEL_PATH = str(tmp_path)
-    settings.BIZWEEK_RECOMMENDER_BACKEND = "bizweek.matching.similarity.EmbeddingBackend"
+    settings.BIZWEEK_RECOMMENDER_BACKEND = "bizweek.recommend.similarity.EmbeddingBackend"
     backend = rec.get_backend()
     assert isinstance(backend, rec.EmbeddingBackend)
     backend.fit(["挖掘机", "挖掘机 굴착기", "化妆品"])
@@ -274,8 +274,17 @@ def test_embedding_backend_is_chosen_by_setting_and_loads_locally(
     assert found and found[0].company == hall.ginseng
 
 
+def test_backend_setting_with_the_old_matching_path_is_still_accepted(settings):
+    for old in (
+        "bizweek.matching.similarity.TfidfBackend",
+        "bizweek.matching.recommend.TfidfBackend",
+    ):
+        settings.BIZWEEK_RECOMMENDER_BACKEND = old
+        assert isinstance(rec.get_backend(), rec.TfidfBackend)
+
+
 def test_unknown_backend_is_a_configuration_error(settings):
-    settings.BIZWEEK_RECOMMENDER_BACKEND = "bizweek.matching.recommend.NoSuchBackend"
+    settings.BIZWEEK_RECOMMENDER_BACKEND = "bizweek.recommend.services.NoSuchBackend"
     with pytest.raises(ImproperlyConfigured):
         rec.get_backend()
 
