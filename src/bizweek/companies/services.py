@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
 from bizweek.chinese import to_simplified
+from bizweek.crosslingual import gloss
 from bizweek.mail import send_templated_mail
 
 from .hscodes import resolve_codes
@@ -287,7 +288,9 @@ def _reader_language(language: str) -> str:
     return language.replace("-", "_").lower() if language else "en"
 
 
-def search_hs(query: str, language: str = "en", limit: int = 20) -> list[dict[str, str]]:
+def search_hs(
+    query: str, language: str = "en", limit: int = 20, *, bridge: bool = True
+) -> list[dict[str, str]]:
     """HS codes for a picker: by code prefix (8429, 8429.52) or by words in any language.
 
     Names in the reader's language rank first; when no code holds every word, the codes
@@ -319,6 +322,12 @@ def search_hs(query: str, language: str = "en", limit: int = 20) -> list[dict[st
     if words and scored:
         best = -scored[0][0][0]
         scored = [item for item in scored if -item[0][0] == best]
+    if bridge and words and not digits and (not scored or -scored[0][0][0] < len(words)):
+        # Not every word is in the taxonomy (鱿鱼, 洗髮精, "digger"): try its English gloss.
+        english = gloss(query)
+        bridged = search_hs(english, language, limit, bridge=False) if english else []
+        if bridged:
+            return bridged
     return [hs_choice(row, lang) for _key, row in scored[:limit]]
 
 
