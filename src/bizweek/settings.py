@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "bizweek.expo",
     "bizweek.matching",
     "bizweek.scheduler",
+
+    "bizweek.recommend",
     "bizweek.meetings",
     "bizweek.notifications",
     "bizweek.audit",
@@ -227,7 +229,7 @@ BIZWEEK_MAX_SPREADSHEET_BYTES = int(os.environ.get("BIZWEEK_MAX_SPREADSHEET_BYTE
 
 # Recommendations: the text-similarity backend, and a local model directory for embeddings.
 BIZWEEK_RECOMMENDER_BACKEND = os.environ.get(
-    "BIZWEEK_RECOMMENDER_BACKEND", "bizweek.matching.similarity.TfidfBackend"
+    "BIZWEEK_RECOMMENDER_BACKEND", "bizweek.recommend.similarity.TfidfBackend"
 )
 BIZWEEK_EMBEDDING_MODEL_PATH = os.environ.get("BIZWEEK_EMBEDDING_MODEL_PATH", "")
 

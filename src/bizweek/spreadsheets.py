@@ -43,6 +43,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)  # accepted, but changed on the way in
 
     @property
     def ok(self) -> bool:
@@ -55,6 +56,9 @@ class ImportReport:
     def error(self, row: int, column: str, message: str | Promise) -> None:
         self.errors.append(RowError(row, column, message))
 
+    def note(self, row: int, column: str, message: str | Promise) -> None:
+        self.notes.append(RowError(row, column, message))
+
     def as_dict(self) -> dict:
         return {
             "kind": self.kind,
@@ -64,6 +68,7 @@ class ImportReport:
             "created": self.created,
             "updated": self.updated,
             "errors": [error.as_dict() for error in self.errors],
+            "notes": [note.as_dict() for note in self.notes],
         }
 
     def summary(self) -> str:

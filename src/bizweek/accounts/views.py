@@ -39,7 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {"company": user.company}
     if user.company is not None and user.company.is_approved:
-        from bizweek.matching.recommend import recommend
+        from bizweek.recommend.services import recommend
 
         items = recommend(user.company, limit=5, language=request.LANGUAGE_CODE)
         marks = dict(user.company.marks_given.values_list("target_id", "value"))

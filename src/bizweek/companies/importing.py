@@ -18,6 +18,7 @@ from bizweek.countries import country_codes
 from bizweek.spreadsheets import ImportReport, Progress, RowImporter
 from bizweek.timezones import is_valid_timezone
 
+from .hscodes import resolve_codes
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
 from .signals import companies_changed
 
@@ -64,10 +65,29 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in value.replace(",", ";").split(";") if item.strip()]
 
 
-def normalise_hs(code: str) -> str:
-    """Spreadsheet programs drop leading zeros ("0902" → 902): put them back."""
-    code = code.replace(".", "").strip()
-    return "0" + code if code.isdigit() and len(code) in (1, 3, 5) else code
+def check_hs_codes(
+    raw: str, known: set[str], number: int, column: str, report: ImportReport
+) -> list[str]:
+    """The HS 2022 codes of one cell; refused codes become errors, shortened ones notes."""
+    codes = []
+    for found in resolve_codes(raw, known):
+        if found.code is None:
+            message = (
+                _("“%(value)s” is not an HS code: write 2, 4, 6, 8 or 10 digits, e.g. 8429.52.")
+                if found.reason == "format"
+                else _("Unknown HS code “%(value)s”.")
+            )
+            report.error(number, column, message % {"value": found.written})
+            continue
+        if found.shortened:
+            report.note(
+                number,
+                column,
+                _("“%(value)s” was taken as HS 2022 %(code)s.")
+                % {"value": found.written, "code": found.code},
+            )
+        codes.append(found.code)
+    return list(dict.fromkeys(codes))
 
 
 class CompanyImporter(RowImporter):
@@ -141,13 +161,9 @@ class CompanyImporter(RowImporter):
             if code not in self.sectors:
                 report.error(number, "sectors", _("Unknown sector “%(value)s”.") % {"value": code})
         values["sectors"] = sectors
-        hs_codes = [normalise_hs(code) for code in split_list(row.get("hs_codes", ""))]
-        for code in hs_codes:
-            if code not in self.hs_codes:
-                report.error(
-                    number, "hs_codes", _("Unknown HS code “%(value)s”.") % {"value": code}
-                )
-        values["hs_codes"] = list(dict.fromkeys(hs_codes))
+        values["hs_codes"] = check_hs_codes(
+            row.get("hs_codes", ""), self.hs_codes, number, "hs_codes", report
+        )
         if values["contact_email"]:
             try:
                 validate_email(values["contact_email"])

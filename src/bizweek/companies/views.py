@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -20,11 +20,21 @@ from bizweek.matching.services import mark_of
 from . import services
 from .forms import CompanyForm, ImportForm, MemberForm, RegistrationForm, RejectForm
 from .importing import import_companies
-from .models import Company, CompanyRole, HSCode
+from .models import Company, CompanyRole
 
 
-def _hs_choices() -> list[HSCode]:
-    return list(HSCode.objects.all())
+def hs_search(request: HttpRequest) -> JsonResponse:
+    """The HS picker's suggestions (public: the taxonomy is public data), in the reader's language.
+
+    `q` searches codes and names in every language; `codes` returns the names of given codes.
+    """
+    language = get_language() or "en"
+    if "codes" in request.GET:
+        codes = request.GET["codes"].replace(",", " ").split()[:50]
+        return JsonResponse({"items": services.hs_labels(codes, language)})
+    query = request.GET.get("q", "").strip()[:100]
+    items = services.search_hs(query, language) if query else []
+    return JsonResponse({"items": items})
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -59,7 +69,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "companies/register.html",
-        {"form": form, "closed": closed, "hs_choices": _hs_choices()},
+        {"form": form, "closed": closed},
     )
 
 
@@ -115,7 +125,7 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "companies/edit.html",
-        {"form": form, "company": company, "hs_choices": _hs_choices()},
+        {"form": form, "company": company},
     )
 
 

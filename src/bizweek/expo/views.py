@@ -359,7 +359,6 @@ def product_edit(request: HttpRequest, pk: int, product_pk: int | None = None) -
             "form": form,
             "photo_form": photo_form,
             "photos": product.photos.all() if product.pk else [],
-            "hs_choices": HSCode.objects.all(),
         },
     )
 

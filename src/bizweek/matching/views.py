@@ -342,7 +342,7 @@ def mark(request: HttpRequest, company_pk: int) -> HttpResponse:
 @login_required
 def recommendations(request: HttpRequest) -> HttpResponse:
     """Counterparts this company should meet, with the reasons and one-click actions."""
-    from . import recommend
+    from bizweek.recommend import services as recommend
 
     company = _require_company(request)
     items = recommend.recommend(company, limit=30, language=request.LANGUAGE_CODE)

@@ -63,6 +63,9 @@ class Command(BaseCommand):
                 for error in report.errors:
                     column = f" [{error.column}]" if error.column else ""
                     self.stdout.write(f"row {error.row}{column}: {error.message}")
+                for note in report.notes:
+                    column = f" [{note.column}]" if note.column else ""
+                    self.stdout.write(f"row {note.row}{column} (note): {note.message}")
                 self.stdout.write(f"{report.summary()} ({time.monotonic() - started:.1f} s)")
         if not report.ok:
             sys.exit(1)

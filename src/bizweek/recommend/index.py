@@ -238,9 +238,14 @@ def build_index(backend: TextSimilarityBackend | None = None) -> RecommendationI
         .values("pk", "role", "country", "markets", "city", *name_fields)
     )
     row_of = {c["pk"]: row for row, c in enumerate(companies)}
+    # Names in every language plus the official English description: the bridge from
+    # everyday words (and their glosses) to the codes.
     hs_rows = {
         row["code"]: {s: row[f"name_{s}"] or "" for s in LANG_SUFFIXES}
-        for row in HSCode.objects.values("code", *[f"name_{s}" for s in LANG_SUFFIXES])
+        | {"description": row["description"] or ""}
+        for row in HSCode.objects.values(
+            "code", "description", *[f"name_{s}" for s in LANG_SUFFIXES]
+        )
     }
     sector_rows = {
         row["pk"]: {s: row[f"name_{s}"] or "" for s in LANG_SUFFIXES} | {"code": row["code"]}

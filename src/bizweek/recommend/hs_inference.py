@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from django.utils.html import strip_tags
 
+from bizweek.crosslingual import gloss
 from bizweek.expo.search import normalise
 
 from .similarity import TextSimilarityBackend
@@ -86,7 +87,8 @@ def _segments(parts: Iterable[str], cache: dict[str, str]) -> list[str]:
         for piece in _SEGMENT_SPLIT.split(normalise(strip_tags(part) if "<" in part else part)):
             cleaned = _clean(piece, cache)
             if len(cleaned) >= 2:
-                found.setdefault(cleaned)
+                english = _clean(gloss(piece), cache)
+                found.setdefault(f"{cleaned} {english}" if english else cleaned)
     return list(found)[:MAX_SEGMENTS]
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from bizweek.companies.models import Company
-from bizweek.matching.recommend import recommend
+from bizweek.recommend.services import recommend
 
 LANGS = [code for code, _name in settings.LANGUAGES]
 

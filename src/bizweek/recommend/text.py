@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.html import strip_tags
 
+from bizweek.crosslingual import gloss
 from bizweek.expo.search import normalise
 
 LANG_SUFFIXES = ("ko", "zh_hans", "zh_hant", "en")
@@ -33,9 +34,13 @@ def _clean(value: str, cache: dict[str, str]) -> str:
 
 
 def _text(parts: Iterable[str], cache: dict[str, str]) -> str:
-    """Clean, de-duplicated text (a zh-hant copy of a zh-hans text adds nothing)."""
+    """Clean, de-duplicated text (a zh-hant copy of a zh-hans text adds nothing), followed by
+    the English the parts stand for (crosslingual.gloss), the bridge to HS wording."""
     seen: dict[str, None] = {}
+    glosses: dict[str, None] = {}
     for part in parts:
         if part and (cleaned := _clean(part, cache)):
             seen.setdefault(cleaned)
-    return " \n ".join(seen)
+            if english := _clean(gloss(part), cache):
+                glosses.setdefault(english)
+    return " \n ".join([*seen, *(g for g in glosses if g not in seen)])

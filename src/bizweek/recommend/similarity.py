@@ -21,7 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from scipy import sparse
 
-DEFAULT_BACKEND = "bizweek.matching.similarity.TfidfBackend"
+DEFAULT_BACKEND = "bizweek.recommend.similarity.TfidfBackend"
 
 
 @runtime_checkable
@@ -196,8 +196,20 @@ class EmbeddingBackend:
         return self.embeddings[i_rows] @ self.embeddings[j_rows].T
 
 
+# The recommender lived in bizweek.matching before it became its own app; settings written
+# then still name the backends there.
+OLD_PATHS = {
+    "bizweek.matching.similarity.": "bizweek.recommend.similarity.",
+    "bizweek.matching.recommend.": "bizweek.recommend.services.",
+}
+
+
 def backend_path() -> str:
-    return getattr(settings, "BIZWEEK_RECOMMENDER_BACKEND", "") or DEFAULT_BACKEND
+    path = getattr(settings, "BIZWEEK_RECOMMENDER_BACKEND", "") or DEFAULT_BACKEND
+    for old, new in OLD_PATHS.items():
+        if path.startswith(old):
+            return new + path[len(old) :]
+    return path
 
 
 def get_backend() -> TextSimilarityBackend:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from bizweek.companies.models import Company
 from bizweek.countries import country_name
+from bizweek.matching.models import Mark, MarkValue, MeetingRequest, RequestState
 
 from .hs_inference import (  # noqa: F401  re-exported: named through this module
     BOILERPLATE_COMPANIES,
@@ -53,7 +54,6 @@ from .index import (  # noqa: F401  re-exported: named through this module
     fingerprint,
     get_index,
 )
-from .models import Mark, MarkValue, MeetingRequest, RequestState
 from .similarity import (  # re-exported: settings may name them here
     DEFAULT_BACKEND,
     EmbeddingBackend,
