@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
+from bizweek.core import ratelimit
 from bizweek.mail import send_templated_mail
 
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
@@ -228,3 +230,33 @@ def filter_companies(
 
 def sectors() -> QuerySet[Sector]:
     return Sector.objects.all()
+
+
+def _rate(setting: str, default: str) -> tuple[int, int]:
+    """A "hits/seconds" setting, e.g. "100/300"."""
+    limit, _slash, window = str(getattr(settings, setting, default)).partition("/")
+    return int(limit), int(window or 60)
+
+
+def may_see_contacts(user: User | None, company: Company) -> bool:
+    """Whether `user` may read `company`'s contact person, e-mail and phone."""
+    return bool(user is not None and user.has_perm("companies.view_contacts", company))
+
+
+def count_contact_read(user: User) -> bool:
+    """Count one read of another company's contacts; False past the limit for this window
+    (`BIZWEEK_CONTACT_READS`, default 100 companies per 5 minutes), against harvesting."""
+    if user.is_organizer:
+        return True
+    limit, window = _rate("BIZWEEK_CONTACT_READS", "100/300")
+    return ratelimit.allow("contacts", str(user.pk), limit=limit, window=window)
+
+
+def contacts_for(user: User | None, company: Company) -> bool:
+    """Show contacts on this page or response? Permission, then the bulk-reading limit
+    (a member reading their own company is not counted)."""
+    if not may_see_contacts(user, company):
+        return False
+    if user.company_id == company.pk:
+        return True
+    return count_contact_read(user)
