@@ -167,8 +167,13 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "bizweek.accounts.backends.ThrottledModelBackend",  # ModelBackend, hashing bounded
 ]
+# Sign-in throttles (accounts/forms.py): failed attempts per account and per client address
+# within BIZWEEK_LOGIN_WINDOW seconds, after which even the right password is refused.
+BIZWEEK_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("BIZWEEK_LOGIN_FAILURES_PER_ACCOUNT", "5"))
+BIZWEEK_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("BIZWEEK_LOGIN_FAILURES_PER_ADDRESS", "30"))
+BIZWEEK_LOGIN_WINDOW = int(os.environ.get("BIZWEEK_LOGIN_WINDOW", "900"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -39,7 +39,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 language=form.cleaned_data["language"],
             )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="bizweek.accounts.backends.ThrottledModelBackend")
             messages.success(
                 request,
                 _(
