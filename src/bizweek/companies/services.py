@@ -82,6 +82,10 @@ def register_company(
 ) -> tuple[Company, User]:
     """Create a pending company and its first member, and tell the registrant it was received."""
     with transaction.atomic():
+        # An invitation nobody accepted does not keep the address from its owner.
+        stale = User.objects.filter(email__iexact=email).first()
+        if stale is not None and is_unaccepted_invitation(stale):
+            stale.delete()
         company = Company(status=CompanyStatus.PENDING, language=language)
         _apply_fields(company, dict(company_data))
         user = User.objects.create_user(
@@ -155,12 +159,36 @@ def reject_company(company: Company, *, by: User, reason: str) -> Company:
     return company
 
 
-def add_member(company: Company, *, email: str, display_name: str, language: str, by: User) -> User:
-    """Invite a colleague: a new account in the company, which sets its password from a link."""
+def is_unaccepted_invitation(user: User) -> bool:
+    """An account made by an invitation whose link was never used: it holds no password and
+    was never signed in, so the address still belongs to whoever owns the mailbox."""
+    return not user.has_usable_password() and user.last_login is None
+
+
+def add_member(
+    company: Company, *, email: str, display_name: str, language: str, by: User
+) -> User | None:
+    """Invite a colleague: a new account in the company, which sets its password from a link.
+
+    Only an approved company invites (an organizer may for any company), at most
+    `BIZWEEK_INVITATIONS` per company and window. The mail is the platform's own wording
+    with the organizer-approved company name: nothing the inviter typed. An address that
+    already has an account gets no mail and the caller learns nothing (returns None), so the
+    form cannot be used to probe for accounts.
+    """
     if not by.has_perm("companies.add_member", company):
         raise PermissionDenied(_("You may only add members to your own company."))
+    if not company.is_approved and not by.is_organizer:
+        raise PermissionDenied(_("Your company can invite colleagues once it is approved."))
+    limit, window = _rate("BIZWEEK_INVITATIONS", "10/86400")
+    if not by.is_organizer and not ratelimit.allow(
+        "invitations", str(company.pk), limit=limit, window=window
+    ):
+        raise ValidationError(
+            {"email": _("Your company sent many invitations today. Please try again tomorrow.")}
+        )
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+        return None
     user = User.objects.create_user(
         email=email,
         password=None,
@@ -180,7 +208,7 @@ def add_member(company: Company, *, email: str, display_name: str, language: str
     send_templated_mail(
         user.email,
         "companies/email/invited",
-        {"company_name": primary_name(company), "user": user, "inviter": by, "link": link},
+        {"company_name": primary_name(company), "user": user, "link": link},
         language,
     )
     return user

@@ -127,6 +127,8 @@ def company_members(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_member(company, by=request.user, **form.cleaned_data)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -140,7 +142,12 @@ def company_members(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "companies/members.html",
-        {"company": company, "form": form, "members": company.members.order_by("date_joined")},
+        {
+            "company": company,
+            "form": form,
+            "members": company.members.order_by("date_joined"),
+            "can_invite": company.is_approved or request.user.is_organizer,
+        },
     )
 
 
