@@ -225,6 +225,10 @@ BIZWEEK_VISIT_BATCH_SECONDS = float(os.environ.get("BIZWEEK_VISIT_BATCH_SECONDS"
 # Upload limits (bytes). Django refuses larger request bodies before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request body ceilings, checked by the server before a body is read (core/handler.py):
+# multipart uploads (the largest file is a 200 MiB video), and everything else.
+BIZWEEK_MAX_UPLOAD_BODY = int(os.environ.get("BIZWEEK_MAX_UPLOAD_BODY", 210 * 2**20))
+BIZWEEK_MAX_FORM_BODY = int(os.environ.get("BIZWEEK_MAX_FORM_BODY", 2 * 2**20))
 BIZWEEK_MAX_SPREADSHEET_BYTES = int(os.environ.get("BIZWEEK_MAX_SPREADSHEET_BYTES", 20 * 2**20))
 
 # Recommendations: the text-similarity backend, and a local model directory for embeddings.
