@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
     "channels",
+    "ninja",  # serves the API docs' scripts from our static files (CSP), not a CDN
     "django_tasks",
     "django_tasks_db",
     "bizweek.core",
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "bizweek.accounts.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bizweek.core.middleware.SecurityHeadersMiddleware",  # CSP, no-store for signed-in pages
 ]
 
 ROOT_URLCONF = "bizweek.urls"
@@ -267,7 +269,11 @@ SESSION_ENGINE = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_403": {"()": "bizweek.core.logging.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["one_line_403"]},
+    },
 }

@@ -58,6 +58,20 @@ class TokenForm(forms.Form):
     name = forms.CharField(
         label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. CRM sync.")
     )
+    expires_in = forms.TypedChoiceField(
+        label=_("Valid for"),
+        choices=[
+            (30, _("30 days")),
+            (90, _("90 days")),
+            (365, _("1 year")),
+            (0, _("Until revoked")),
+        ],
+        coerce=int,
+        initial=90,
+        required=False,
+        empty_value=90,
+        help_text=_("Tokens also end when you change your password."),
+    )
 
 
 class ProfileForm(forms.ModelForm):
