@@ -35,6 +35,8 @@ test: install messages
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/bandit -q -c pyproject.toml -r src
+	$(BIN)/python tools/audit.py
 
 format: install
 	$(BIN)/ruff format src tests bench

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -85,7 +88,9 @@ def create_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
         return render(request, "accounts/profile.html", _profile_context(request, token_form=form))
-    _token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
+    days = form.cleaned_data["expires_in"]
+    expires_at = timezone.now() + timedelta(days=days) if days else None
+    _token, raw = ApiToken.issue(request.user, form.cleaned_data["name"], expires_at=expires_at)
     return render(request, "accounts/profile.html", _profile_context(request, new_token=raw))
 
 

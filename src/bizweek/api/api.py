@@ -56,7 +56,9 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:  # ninja's "Cannot parse request body": a body we cannot read
         return _error(request, 422, _("The request body is not valid JSON."), "invalid")
-    return _error(request, exc.status_code, str(exc), f"http_{exc.status_code}")
+    codes = {429: "throttled", 413: "too_large"}
+    code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    return _error(request, exc.status_code, str(exc), code)
 
 
 api.add_router("/companies", companies_router)

@@ -149,7 +149,10 @@ class RegistrationForm(CompanyForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is not None and not (
+            not existing.has_usable_password() and existing.last_login is None
+        ):
             raise forms.ValidationError(_("An account with this e-mail address already exists."))
         return email
 

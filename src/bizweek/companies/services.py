@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,6 +26,8 @@ from bizweek.audit import services as audit
 
 from bizweek.chinese import to_simplified
 from bizweek.crosslingual import gloss
+
+from bizweek.core import ratelimit
 from bizweek.mail import send_templated_mail
 
 from .hscodes import resolve_codes
@@ -93,6 +96,10 @@ def register_company(
 ) -> tuple[Company, User]:
     """Create a pending company and its first member, and tell the registrant it was received."""
     with transaction.atomic():
+        # An invitation nobody accepted does not keep the address from its owner.
+        stale = User.objects.filter(email__iexact=email).first()
+        if stale is not None and is_unaccepted_invitation(stale):
+            stale.delete()
         company = Company(status=CompanyStatus.PENDING, language=language)
         _apply_fields(company, dict(company_data))
         user = User.objects.create_user(
@@ -168,12 +175,36 @@ def reject_company(company: Company, *, by: User, reason: str) -> Company:
     return company
 
 
-def add_member(company: Company, *, email: str, display_name: str, language: str, by: User) -> User:
-    """Invite a colleague: a new account in the company, which sets its password from a link."""
+def is_unaccepted_invitation(user: User) -> bool:
+    """An account made by an invitation whose link was never used: it holds no password and
+    was never signed in, so the address still belongs to whoever owns the mailbox."""
+    return not user.has_usable_password() and user.last_login is None
+
+
+def add_member(
+    company: Company, *, email: str, display_name: str, language: str, by: User
+) -> User | None:
+    """Invite a colleague: a new account in the company, which sets its password from a link.
+
+    Only an approved company invites (an organizer may for any company), at most
+    `BIZWEEK_INVITATIONS` per company and window. The mail is the platform's own wording
+    with the organizer-approved company name: nothing the inviter typed. An address that
+    already has an account gets no mail and the caller learns nothing (returns None), so the
+    form cannot be used to probe for accounts.
+    """
     if not by.has_perm("companies.add_member", company):
         raise PermissionDenied(_("You may only add members to your own company."))
+    if not company.is_approved and not by.is_organizer:
+        raise PermissionDenied(_("Your company can invite colleagues once it is approved."))
+    limit, window = _rate("BIZWEEK_INVITATIONS", "10/86400")
+    if not by.is_organizer and not ratelimit.allow(
+        "invitations", str(company.pk), limit=limit, window=window
+    ):
+        raise ValidationError(
+            {"email": _("Your company sent many invitations today. Please try again tomorrow.")}
+        )
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+        return None
     user = User.objects.create_user(
         email=email,
         password=None,
@@ -193,7 +224,7 @@ def add_member(company: Company, *, email: str, display_name: str, language: str
     send_templated_mail(
         user.email,
         "companies/email/invited",
-        {"company_name": primary_name(company), "user": user, "inviter": by, "link": link},
+        {"company_name": primary_name(company), "user": user, "link": link},
         language,
     )
     return user
@@ -345,3 +376,32 @@ def hs_labels(codes: Iterable[str], language: str = "en") -> list[dict[str, str]
     lang = lang if lang in CONTENT_LANGUAGES else "en"
     wanted = set(codes)
     return [hs_choice(row, lang) for row in _hs_index() if row["code"] in wanted]
+
+def _rate(setting: str, default: str) -> tuple[int, int]:
+    """A "hits/seconds" setting, e.g. "100/300"."""
+    limit, _slash, window = str(getattr(settings, setting, default)).partition("/")
+    return int(limit), int(window or 60)
+
+
+def may_see_contacts(user: User | None, company: Company) -> bool:
+    """Whether `user` may read `company`'s contact person, e-mail and phone."""
+    return bool(user is not None and user.has_perm("companies.view_contacts", company))
+
+
+def count_contact_read(user: User) -> bool:
+    """Count one read of another company's contacts; False past the limit for this window
+    (`BIZWEEK_CONTACT_READS`, default 100 companies per 5 minutes), against harvesting."""
+    if user.is_organizer:
+        return True
+    limit, window = _rate("BIZWEEK_CONTACT_READS", "100/300")
+    return ratelimit.allow("contacts", str(user.pk), limit=limit, window=window)
+
+
+def contacts_for(user: User | None, company: Company) -> bool:
+    """Show contacts on this page or response? Permission, then the bulk-reading limit
+    (a member reading their own company is not counted)."""
+    if not may_see_contacts(user, company):
+        return False
+    if user.company_id == company.pk:
+        return True
+    return count_contact_read(user)

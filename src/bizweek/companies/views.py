@@ -50,7 +50,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 language=form.cleaned_data["language"],
             )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="bizweek.accounts.backends.ThrottledModelBackend")
             messages.success(
                 request,
                 _(
@@ -99,7 +99,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "company": company,
             "can_edit": request.user.has_perm("companies.change_company", company),
-            "can_see_contacts": request.user.is_authenticated,
+            "can_see_contacts": services.contacts_for(request.user, company),
             "current_mark": mark_of(request.user.company, company)
             if request.user.is_authenticated
             else "",
@@ -138,6 +138,8 @@ def company_members(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_member(company, by=request.user, **form.cleaned_data)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -151,7 +153,12 @@ def company_members(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "companies/members.html",
-        {"company": company, "form": form, "members": company.members.order_by("date_joined")},
+        {
+            "company": company,
+            "form": form,
+            "members": company.members.order_by("date_joined"),
+            "can_invite": company.is_approved or request.user.is_organizer,
+        },
     )
 
 

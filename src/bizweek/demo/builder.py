@@ -27,7 +27,7 @@ from bizweek.expo.models import Product
 
 from . import catalog
 
-DEMO_PASSWORD = "bizweek-demo"  # noqa: S105  (printed for people trying the demo)
+DEMO_PASSWORD = "bizweek-demo"  # noqa: S105  (printed for people trying the demo)  # nosec B105
 DEMO_DOMAIN = "demo.bizweek.test"
 PENDING_REGISTRATIONS = 6
 PR_SESSIONS = 20

@@ -200,7 +200,7 @@ def calendar_token(user: User) -> str:
 
 
 def reset_calendar_token(user: User) -> str:
-    user.calendar_token = ""
+    user.calendar_token = ""  # cleared, then replaced by a new random token  # nosec B105
     return calendar_token(user)
 
 
