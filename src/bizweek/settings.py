@@ -71,7 +71,6 @@ INSTALLED_APPS = [
     "bizweek.expo",
     "bizweek.matching",
     "bizweek.scheduler",
-
     "bizweek.recommend",
     "bizweek.meetings",
     "bizweek.notifications",

@@ -23,11 +23,9 @@ from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
 from bizweek.audit import services as audit
-
 from bizweek.chinese import to_simplified
-from bizweek.crosslingual import gloss
-
 from bizweek.core import ratelimit
+from bizweek.crosslingual import gloss
 from bizweek.mail import send_templated_mail
 
 from .hscodes import resolve_codes
@@ -376,6 +374,7 @@ def hs_labels(codes: Iterable[str], language: str = "en") -> list[dict[str, str]
     lang = lang if lang in CONTENT_LANGUAGES else "en"
     wanted = set(codes)
     return [hs_choice(row, lang) for row in _hs_index() if row["code"] in wanted]
+
 
 def _rate(setting: str, default: str) -> tuple[int, int]:
     """A "hits/seconds" setting, e.g. "100/300"."""
