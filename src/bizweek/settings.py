@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "bizweek.matching",
     "bizweek.meetings",
     "bizweek.notifications",
+    "bizweek.studio",
     "bizweek.demo",
 ]
 
@@ -227,6 +228,16 @@ BIZWEEK_RECOMMENDER_BACKEND = os.environ.get(
     "BIZWEEK_RECOMMENDER_BACKEND", "bizweek.matching.similarity.TfidfBackend"
 )
 BIZWEEK_EMBEDDING_MODEL_PATH = os.environ.get("BIZWEEK_EMBEDDING_MODEL_PATH", "")
+
+# Live PR studio (studio/ingest.py): RTMP listeners take ports from this range (one per live
+# show); the console shows encoders rtmp://BIZWEEK_RTMP_PUBLIC_HOST:port/live + the stream key.
+_rtmp_low, _sep, _rtmp_high = os.environ.get("BIZWEEK_RTMP_PORTS", "19350-19399").partition("-")
+BIZWEEK_RTMP_PORTS = (int(_rtmp_low), int(_rtmp_high or _rtmp_low))
+BIZWEEK_RTMP_LISTEN_HOST = os.environ.get("BIZWEEK_RTMP_LISTEN_HOST", "127.0.0.1")
+BIZWEEK_RTMP_PUBLIC_HOST = os.environ.get("BIZWEEK_RTMP_PUBLIC_HOST", "127.0.0.1")
+BIZWEEK_STUDIO_INGEST = env_bool("BIZWEEK_STUDIO_INGEST", True)  # run listeners in `serve`
+# Viewer counts are sent to a show's viewers at most this often.
+BIZWEEK_STUDIO_PRESENCE_SECONDS = float(os.environ.get("BIZWEEK_STUDIO_PRESENCE_SECONDS", "1"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 if os.environ.get("EMAIL_HOST"):

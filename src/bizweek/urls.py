@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("bizweek.matching.urls")),
     path("", include("bizweek.meetings.urls")),
     path("", include("bizweek.notifications.urls")),
+    path("", include("bizweek.studio.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
