@@ -27,6 +27,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -257,6 +258,22 @@ def finish_recording(session_id: int) -> None:
         text = playlist.read_text()
         if "#EXT-X-ENDLIST" not in text:
             playlist.write_text(text.rstrip("\n") + "\n#EXT-X-ENDLIST\n")
+
+
+def recording_started_at(session_id: int) -> datetime | None:
+    """When the recording's first segment began (its EXT-X-PROGRAM-DATE-TIME): replay time 0."""
+    playlist = hls_dir(session_id) / "index.m3u8"
+    if not playlist.exists():
+        return None
+    with playlist.open() as lines:
+        for line in lines:
+            if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+                value = line.split(":", 1)[1].strip()
+                try:
+                    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+                except ValueError:
+                    return None
+    return None
 
 
 class Supervisor:

@@ -483,11 +483,18 @@ def figures(session: BroadcastSession, user: User) -> Figures:
     )
 
 
+def replay_start(session: BroadcastSession) -> datetime | None:
+    """The moment the replay's time 0 shows: the recording's first frame, else going live."""
+    from .ingest import recording_started_at
+
+    return recording_started_at(session.pk) or session.went_live_at
+
+
 def chapters(session: BroadcastSession) -> list[dict]:
     """Replay chapters: each company where it was presented, in seconds from the start."""
-    if session.went_live_at is None:
+    start = replay_start(session)
+    if start is None:
         return []
-    start = session.went_live_at
     return [
         {
             "t": max(0.0, (item.started_at - start).total_seconds()),
@@ -501,9 +508,9 @@ def chapters(session: BroadcastSession) -> list[dict]:
 
 def replay_pins(session: BroadcastSession) -> list[dict]:
     """The product cards at the times they were pinned, in seconds from the start."""
-    if session.went_live_at is None:
+    start = replay_start(session)
+    if start is None:
         return []
-    start = session.went_live_at
     pins = session.pins.select_related("product__company", "rundown_item").order_by("pinned_at")
     return [
         {
