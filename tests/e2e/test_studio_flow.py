@@ -24,7 +24,6 @@ from tests.e2e.test_hall_flow import login
 from tests.e2e.test_served_site import free_port
 
 BIZWEEK = Path(sys.executable).with_name("bizweek")
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DEMO_PASSWORD = "bizweek-demo"
 HOST = "host@demo.bizweek.test"
 BUYER = "b00001@buyer.demo.bizweek.test"
@@ -166,9 +165,7 @@ def test_live_show_from_rtmp_to_consultation_request_and_replay(studio_site, med
         card = buyer.locator("[data-pinned-card]")
         card.wait_for(state="visible")
         assert product_name.split()[0] in card.inner_text()
-        screenshot(buyer, "studio-viewer-live")
-        DOCS.mkdir(exist_ok=True)
-        buyer.screenshot(path=str(DOCS / "studio-viewer-zh-hans.png"))
+        screenshot(buyer, "studio-viewer-live")  # docs/screenshots/studio-viewer-zh-hans.png
 
         buyer.click("[data-request-button]")
         buyer.wait_for_selector("[data-request-result]:not(.error):not(:empty)")
@@ -184,7 +181,7 @@ def test_live_show_from_rtmp_to_consultation_request_and_replay(studio_site, med
         buyer.wait_for_selector("[data-chat-log] li:has-text('hello')")
         assert buyer.locator("#injected").count() == 0
         host.wait_for_selector("[data-chat-log] li:has-text('hello')")
-        host.screenshot(path=str(DOCS / "studio-console-ko.png"), full_page=True)
+        screenshot(host, "studio-console")  # docs/screenshots/studio-console-ko.png
 
         host.click("[data-end]")
     finally:

@@ -128,3 +128,13 @@ def test_figures_for_organizers_and_a_featured_company_sees_its_own_part(
     assert "Busan Foods" in page and "Changwon Precision" in page
     client.force_login(buyer_member)
     assert client.get(reverse("studio:figures", args=[show.pk])).status_code == 403
+
+
+def test_live_ceremony_leads_the_home_page(client, show):
+    from tests.studio.conftest import make_show
+
+    ceremony = make_show(show.event, title_en="Opening ceremony", category="ceremony")
+    page = client.get("/").content.decode()
+    on_now = page[page.index("agenda-item live") :]
+    assert on_now.index("Opening ceremony") < on_now.index("Oasis live PR 1")
+    assert reverse("studio:watch", args=[ceremony.pk]) in page
