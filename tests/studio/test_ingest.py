@@ -137,3 +137,42 @@ def test_ended_show_closes_its_playlist_for_replay(show, host, supervisor):
     services.end(show, by=host)
     wait_for(lambda: show.pk not in supervisor.listeners)
     assert (ingest.hls_dir(show.pk) / "index.m3u8").read_text().rstrip().endswith("#EXT-X-ENDLIST")
+
+
+def test_restream_reaches_a_destination_and_its_failure_leaves_the_show_live(
+    show, host, supervisor, tmp_path
+):
+    received = tmp_path / "restream.ts"
+    destination = subprocess.Popen(  # noqa: S603  (a second local RTMP server: "YouTube")
+        [
+            ingest.ffmpeg_exe(),
+            *("-hide_banner", "-loglevel", "quiet", "-listen", "1"),
+            *("-i", "rtmp://127.0.0.1:8268/live/yt-key", "-c", "copy", "-f", "mpegts"),
+            str(received),
+        ],
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        services.add_destination(show, "YouTube", "rtmp://127.0.0.1:8268/live/yt-key", by=host)
+        live(show)
+        port = wait_for(lambda: ingest.read_health(show.pk).get("port"))
+        encoder = push_until(port, show.stream_key, 40, lambda: len(segments(show)) >= 2)
+        wait_for(lambda: received.exists() and received.stat().st_size > 50_000)
+        wait_for(lambda: ingest.read_health(show.pk)["destinations"][0]["status"] == "sending")
+        destination.kill()
+        wait_for(lambda: ingest.read_health(show.pk)["destinations"][0]["status"] == "failed")
+        recorded = len(segments(show))
+        wait_for(lambda: len(segments(show)) >= recorded + 3)  # the show goes on
+        assert supervisor.listeners[show.pk].restarts == 0
+        encoder.kill()
+    finally:
+        destination.kill()
+
+
+def test_restream_address_is_checked(show, host):
+    from django.core.exceptions import ValidationError
+
+    for bad in ("http://example.test/live", "rtmp://x/live/a|b", "rtmp://x/live/[a]"):
+        with pytest.raises(ValidationError):
+            services.add_destination(show, "Bad", bad, by=host)
+    assert not show.destinations.exists()

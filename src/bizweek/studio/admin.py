@@ -8,7 +8,7 @@ class RundownInline(admin.TabularInline):
     model = RundownItem
     extra = 0
     autocomplete_fields = ["company"]
-    filter_horizontal = ["products"]
+    raw_id_fields = ["products"]
 
 
 @admin.register(BroadcastSession)

@@ -35,10 +35,11 @@ from django.core.cache import cache
 from django.db import close_old_connections
 from django.utils import timezone
 
-from .models import BroadcastSession, SessionState
+from .models import BroadcastSession, RestreamDestination, SessionState
 
 log = logging.getLogger(__name__)
 
+SLAVE_FAILED = re.compile(r"Slave muxer #(\d+) failed: (.*?)(?:, continuing|$)")
 REFUSED_PATTERNS = ("Unexpected stream", "App field don't match up")
 STALL_SECONDS = 8.0  # no new frame for this long while receiving: the encoder is dead
 HEALTH_TTL = 30
@@ -72,7 +73,27 @@ def rtmp_port(session_id: int, taken: set[int]) -> int:
     raise RuntimeError("no free RTMP port")
 
 
-def command(port: int, key: str, out: Path) -> list[str]:
+HLS_FLAGS = "append_list+independent_segments+discont_start+program_date_time"
+
+
+def _output(out: Path, destinations: tuple[str, ...]) -> list[str]:
+    """HLS alone, or HLS plus each restream destination through ffmpeg's tee muxer, where a
+    destination that fails (`onfail=ignore`) is dropped and the rest go on."""
+    playlist, segment = str(out / "index.m3u8"), str(out / "seg%06d.ts")
+    if not destinations:
+        return [
+            *("-f", "hls", "-hls_time", "1", "-hls_list_size", "0", "-hls_flags", HLS_FLAGS),
+            *("-hls_segment_filename", segment, playlist),
+        ]
+    hls = (
+        f"[f=hls:hls_time=1:hls_list_size=0:hls_flags={HLS_FLAGS}:"
+        f"hls_segment_filename={segment}]{playlist}"
+    )
+    slaves = [hls, *(f"[f=flv:onfail=ignore]{url}" for url in destinations)]
+    return ["-flags", "+global_header", "-f", "tee", "|".join(slaves)]
+
+
+def command(port: int, key: str, out: Path, destinations: tuple[str, ...] = ()) -> list[str]:
     """The listener: RTMP in, HLS out (1 s segments, a keyframe every second, H.264/AAC)."""
     listen = settings.BIZWEEK_RTMP_LISTEN_HOST
     return [
@@ -117,17 +138,7 @@ def command(port: int, key: str, out: Path) -> list[str]:
         "128k",
         "-ar",
         "44100",
-        "-f",
-        "hls",
-        "-hls_time",
-        "1",
-        "-hls_list_size",
-        "0",
-        "-hls_flags",
-        "append_list+independent_segments+discont_start+program_date_time",
-        "-hls_segment_filename",
-        str(out / "seg%06d.ts"),
-        str(out / "index.m3u8"),
+        *_output(out, destinations),
     ]
 
 
@@ -136,6 +147,8 @@ class Listener:
     session_id: int
     key: str
     port: int
+    destinations: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
     restarts: int = 0
     health: dict = field(default_factory=dict)
@@ -158,9 +171,12 @@ class Listener:
             "dropped_frames": 0,
             "frames": 0,
             "last_data_at": None,
+            "destinations": [
+                {"name": name, "status": "waiting", "error": ""} for name in self.names
+            ],
         }
         self.process = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
-            command(self.port, self.key, out),
+            command(self.port, self.key, out, self.destinations),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -195,11 +211,14 @@ class Listener:
             self.last_frame, self.last_frame_at = frame, now
             self.health["last_data_at"] = timezone.now().isoformat()
         bitrate = re.match(r"([\d.]+)", block.get("bitrate", "") or "")
+        for destination in self.health.get("destinations", []):
+            if destination["status"] == "waiting":
+                destination["status"] = "sending"
         self.health.update(
             state="receiving",
             frames=frame,
             fps=_float(block.get("fps")),
-            bitrate_kbps=float(bitrate.group(1)) if bitrate else 0.0,
+            bitrate_kbps=float(bitrate.group(1)) if bitrate else recent_kbps(self.session_id),
             dropped_frames=int(_float(block.get("drop_frames"))),
         )
         self.publish()
@@ -215,6 +234,16 @@ class Listener:
                     self.health["last_refused_at"] = timezone.now().isoformat()
                     self.publish()
                 log.warning("studio %s: refused a stream with a wrong key", self.session_id)
+            elif failed := SLAVE_FAILED.search(line):
+                # Slave 0 is the HLS output; 1… are the restream destinations in order.
+                index = int(failed.group(1)) - 1
+                with self.lock:
+                    if 0 <= index < len(self.health["destinations"]):
+                        self.health["destinations"][index].update(
+                            status="failed", error=failed.group(2)[:200]
+                        )
+                        self.publish()
+                log.warning("studio %s: restream %s failed", self.session_id, index + 1)
             elif line.strip():
                 log.info("studio %s ffmpeg: %s", self.session_id, line.rstrip())
 
@@ -249,6 +278,16 @@ class Listener:
                 process.kill()
                 process.wait()
         cache.delete(health_key(self.session_id))
+
+
+def recent_kbps(session_id: int, count: int = 5) -> float:
+    """The output bit rate from the last segments (1 s each); the HLS muxer reports none."""
+    try:
+        sizes = sorted(hls_dir(session_id).glob("seg*.ts"))[-count:]
+        total = sum(path.stat().st_size for path in sizes)
+    except OSError:
+        return 0.0
+    return round(total * 8 / 1000 / max(1, len(sizes)), 1)
 
 
 def finish_recording(session_id: int) -> None:
@@ -287,20 +326,37 @@ class Supervisor:
 
     def sync(self) -> None:
         close_old_connections()
-        live = dict(
+        keys = dict(
             BroadcastSession.objects.filter(state=SessionState.LIVE).values_list("pk", "stream_key")
         )
+        targets: dict[int, list[tuple[str, str]]] = {}
+        for session_id, name, url in RestreamDestination.objects.filter(
+            session_id__in=keys
+        ).values_list("session_id", "name", "url"):
+            targets.setdefault(session_id, []).append((name, url))
+        live = {
+            pk: (
+                key,
+                tuple(url for _n, url in targets.get(pk, [])),
+                tuple(n for n, _u in targets.get(pk, [])),
+            )
+            for pk, key in keys.items()
+        }
         for session_id in list(self.listeners):
             listener = self.listeners[session_id]
-            if session_id not in live or live[session_id] != listener.key:
+            if session_id not in live or live[session_id][:2] != (
+                listener.key,
+                listener.destinations,
+            ):
                 listener.stop()
                 del self.listeners[session_id]
                 if session_id not in live:
                     finish_recording(session_id)
-        for session_id, key in live.items():
+        for session_id, (key, urls, names) in live.items():
             if session_id not in self.listeners:
                 taken = {listener.port for listener in self.listeners.values()}
-                listener = Listener(session_id, key, rtmp_port(session_id, taken))
+                port = rtmp_port(session_id, taken)
+                listener = Listener(session_id, key, port, destinations=urls, names=names)
                 self.listeners[session_id] = listener
                 listener.start()
             else:

@@ -237,3 +237,33 @@ class StudioLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} ← request {self.request_id}"
+
+
+def validate_rtmp_url(value: str) -> None:
+    """An rtmp(s):// URL with the key in it; characters ffmpeg's tee muxer treats as syntax
+    (| [ ] and whitespace) are refused rather than escaped."""
+    from django.core.exceptions import ValidationError
+
+    if not value.startswith(("rtmp://", "rtmps://")):
+        raise ValidationError(_("Enter an rtmp:// or rtmps:// address."))
+    if any(ch in value for ch in "|[] \t\n\\'\""):
+        raise ValidationError(_("The address has characters that are not allowed."))
+
+
+class RestreamDestination(models.Model):
+    """An extra RTMP destination (YouTube Live, Facebook Live…) fed from the same ingest."""
+
+    session = models.ForeignKey(
+        BroadcastSession, on_delete=models.CASCADE, related_name="destinations"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    url = models.CharField(_("stream URL with key"), max_length=500, validators=[validate_rtmp_url])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("restream destination")
+        verbose_name_plural = _("restream destinations")
+
+    def __str__(self) -> str:
+        return self.name

@@ -130,6 +130,22 @@ def regenerate_key(session: BroadcastSession, *, by: User) -> str:
     return session.stream_key
 
 
+def add_destination(session: BroadcastSession, name: str, url: str, *, by: User) -> object:
+    """An extra RTMP destination; the listener restarts with it (the recording goes on)."""
+    from .models import RestreamDestination
+
+    require(by, "studio.run_session", session)
+    destination = RestreamDestination(session=session, name=name.strip()[:60], url=url.strip())
+    destination.full_clean()
+    destination.save()
+    return destination
+
+
+def remove_destination(session: BroadcastSession, destination_id: int, *, by: User) -> None:
+    require(by, "studio.run_session", session)
+    session.destinations.filter(pk=destination_id).delete()
+
+
 def product_card(product: Product, item: RundownItem | None = None) -> dict:
     """What every viewer sees of a pinned product, in all languages (each page picks its own)."""
     company = product.company

@@ -125,6 +125,7 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
             "rtmp_url": f"rtmp://{settings.BIZWEEK_RTMP_PUBLIC_HOST}:{port}/live",
             "health": health,
             "card": services.current_card(session),
+            "destinations": list(session.destinations.all()),
         },
     )
 
@@ -146,6 +147,25 @@ def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.success(request, _("A new stream key was made; the old one no longer works."))
     else:
         raise Http404
+    return redirect("studio:console", pk=pk)
+
+
+@login_required
+@require_POST
+def destinations(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _run(request, pk)
+    if request.POST.get("delete"):
+        services.remove_destination(session, int(request.POST["delete"]), by=request.user)
+        return redirect("studio:console", pk=pk)
+    try:
+        services.add_destination(
+            session, request.POST.get("name", ""), request.POST.get("url", ""), by=request.user
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The destination was added."))
     return redirect("studio:console", pk=pk)
 
 

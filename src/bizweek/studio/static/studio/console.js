@@ -71,6 +71,13 @@ async function poll() {
         if (value === undefined || value === null) continue;
         el.textContent = el.dataset.h === "last_data_at" ? new Date(value).toLocaleTimeString() : value;
       }
+      (data.destinations || []).forEach((destination, index) => {
+        const row = root.querySelector(`[data-destination="${index}"]`);
+        if (!row) return;
+        row.querySelector("[data-status]").textContent = t[`text${destination.status[0].toUpperCase()}${destination.status.slice(1)}`] || destination.status;
+        row.dataset.status = destination.status;
+        row.querySelector("[data-error]").textContent = destination.error || "";
+      });
     }
   } catch { /* the next poll tries again */ }
   setTimeout(poll, 2000);
