@@ -150,6 +150,8 @@ async def run_clients(
         async with websockets.connect(
             url, origin=origin, max_size=1 << 20, open_timeout=120, ping_interval=None
         ) as ws:
+            if django_protocol:
+                await ws.recv()  # the welcome: the server has registered this viewer
             counter["connected"] += 1
             if counter["connected"] == viewers:
                 ready.set()
@@ -176,6 +178,7 @@ async def run_clients(
 
             reader = asyncio.create_task(drain())
             await ready.wait()
+            await asyncio.sleep(2)  # presence updates of the arrivals settle
             await asyncio.sleep(index / len(cookies))  # spread over the second
             for seq in range(seconds):
                 text = f"{index}:{seq}:{time.time():.6f}"

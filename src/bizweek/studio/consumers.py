@@ -173,9 +173,10 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
         return self.session
 
     async def on_chat(self, content: dict) -> None:
-        session = await self._session()
+        # The show as of connect, kept current by the slow_mode broadcasts: one query less per
+        # message; the sender's moderator status was settled on connect.
         message = await database_sync_to_async(services.post_chat)(
-            session, self.user, content.get("text")
+            self.session, self.user, content.get("text"), moderator=self.moderator
         )
         await self.broadcast("studio.chat", message=services.message_payload(message))
 
@@ -266,6 +267,7 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "presence", "viewers": event["viewers"]})
 
     async def studio_slow_mode(self, event: dict) -> None:
+        self.session.slow_mode_seconds = event["seconds"]
         await self.send_json({"type": "slow_mode", "seconds": event["seconds"]})
 
     async def studio_announcement(self, event: dict) -> None:

@@ -273,7 +273,9 @@ def _rate_limited(session_id: int, user_id: int) -> bool:
     return False
 
 
-def post_chat(session: BroadcastSession, user: User, text: object) -> ChatMessage:
+def post_chat(
+    session: BroadcastSession, user: User, text: object, *, moderator: bool | None = None
+) -> ChatMessage:
     if not user.has_perm("studio.chat"):
         raise Refused("sign_in", _("Log in to chat."))
     if not isinstance(text, str) or not text.strip():
@@ -287,7 +289,8 @@ def post_chat(session: BroadcastSession, user: User, text: object) -> ChatMessag
     restriction = restriction_of(session.pk, user)
     if restriction:
         raise Refused("muted", _("A moderator has muted you in this show."))
-    moderator = user.has_perm("studio.moderate_session", session)
+    if moderator is None:
+        moderator = user.has_perm("studio.moderate_session", session)
     if not moderator:
         if session.slow_mode_seconds:
             since = timezone.now() - timedelta(seconds=session.slow_mode_seconds)
