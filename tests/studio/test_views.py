@@ -138,3 +138,13 @@ def test_live_ceremony_leads_the_home_page(client, show):
     on_now = page[page.index("agenda-item live") :]
     assert on_now.index("Opening ceremony") < on_now.index("Oasis live PR 1")
     assert reverse("studio:watch", args=[ceremony.pk]) in page
+
+
+def test_api_lists_broadcasts_with_rundowns(client, show):
+    body = client.get("/api/v1/broadcasts").json()
+    assert body["count"] == 1
+    (item,) = body["items"]
+    assert item["title"] == "Oasis live PR 1: Consumer goods"
+    assert [r["company_name"] for r in item["rundown"]] == ["Changwon Precision", "Busan Foods"]
+    assert client.get(f"/api/v1/broadcasts/{show.pk}").json()["id"] == show.pk
+    assert client.get("/api/v1/broadcasts/999999").status_code == 404

@@ -11,6 +11,7 @@ from .auth import optional_auth
 from .companies import router as companies_router
 from .matching import router as matching_router
 from .recommendations import router as recommendations_router
+from .studio import router as studio_router
 
 api = NinjaAPI(
     title="Bizweek API",
@@ -61,3 +62,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/companies", companies_router)
 api.add_router("/", matching_router)
 api.add_router("/", recommendations_router)
+api.add_router("/", studio_router)
