@@ -32,7 +32,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from .models import BroadcastSession, RestreamDestination, SessionState
@@ -372,6 +372,7 @@ class Supervisor:
         for listener in self.listeners.values():
             listener.stop()
         self.listeners.clear()
+        connection.close()  # this thread's own database connection
 
     def start(self) -> Supervisor:
         self._thread = threading.Thread(target=self.run, name="studio-ingest", daemon=True)
