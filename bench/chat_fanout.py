@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -42,6 +43,7 @@ from benchlib import git_head, loadavg, machine  # noqa: E402
 
 BIZWEEK = Path(sys.executable).with_name("bizweek")
 RESULTS = ROOT / "bench" / "results" / "chat_fanout.json"
+TEXT = re.compile(r'"text": ?"(\d+:\d+:[\d.]+)"')
 
 CEILING_SERVER = r"""
 import asyncio, sys, websockets
@@ -159,10 +161,9 @@ async def run_clients(
                 if '"chat"' not in raw:
                     continue
                 now = time.time()
-                message = json.loads(raw)
-                text = message.get("text")
-                if text:
-                    arrivals[index][text] = now
+                found = TEXT.search(raw)  # cheaper than parsing: the clients share the CPU
+                if found:
+                    arrivals[index][found.group(1)] = now
                 if stop.is_set() and len(arrivals[index]) >= expected[0]:
                     return
 

@@ -158,7 +158,7 @@ def test_live_show_from_rtmp_to_consultation_request_and_replay(studio_site, med
         wait_playing(buyer, encoder)
 
         host.goto(f"/studio/{show_id}/console/")
-        host.wait_for_selector("[data-h=state]:text('receiving')")
+        host.wait_for_selector("[data-h=state][data-value=receiving]")
         first_product = host.locator("[data-rundown] [data-item]").first.locator(".pin-list li")
         product_name = first_product.first.inner_text().rsplit(" ", 1)[0].strip()
         host.click("[data-next]")

@@ -69,7 +69,12 @@ async function poll() {
       for (const el of health.querySelectorAll("[data-h]")) {
         const value = data[el.dataset.h];
         if (value === undefined || value === null) continue;
-        el.textContent = el.dataset.h === "last_data_at" ? new Date(value).toLocaleTimeString() : value;
+        if (el.dataset.h === "state") {
+          el.dataset.value = value;
+          el.textContent = t[`text${value[0].toUpperCase()}${value.slice(1)}`] || value;
+        } else {
+          el.textContent = el.dataset.h === "last_data_at" ? new Date(value).toLocaleTimeString() : value;
+        }
       }
       (data.destinations || []).forEach((destination, index) => {
         const row = root.querySelector(`[data-destination="${index}"]`);
