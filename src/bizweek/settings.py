@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "bizweek.notifications",
     "bizweek.audit",
     "bizweek.dashboard",
+    "bizweek.studio",
     "bizweek.demo",
 ]
 
@@ -251,6 +252,15 @@ BIZWEEK_TURN_SECRET = os.environ.get("BIZWEEK_TURN_SECRET", "")
 BIZWEEK_TURN_MARGIN_MINUTES = int(os.environ.get("BIZWEEK_TURN_MARGIN_MINUTES", "15"))
 # "relay" sends all media through TURN (hides participants' addresses from each other).
 BIZWEEK_ICE_TRANSPORT_POLICY = os.environ.get("BIZWEEK_ICE_TRANSPORT_POLICY", "all")
+# Live PR studio (studio/ingest.py): RTMP listeners take ports from this range (one per live
+# show); the console shows encoders rtmp://BIZWEEK_RTMP_PUBLIC_HOST:port/live + the stream key.
+_rtmp_low, _sep, _rtmp_high = os.environ.get("BIZWEEK_RTMP_PORTS", "19350-19399").partition("-")
+BIZWEEK_RTMP_PORTS = (int(_rtmp_low), int(_rtmp_high or _rtmp_low))
+BIZWEEK_RTMP_LISTEN_HOST = os.environ.get("BIZWEEK_RTMP_LISTEN_HOST", "127.0.0.1")
+BIZWEEK_RTMP_PUBLIC_HOST = os.environ.get("BIZWEEK_RTMP_PUBLIC_HOST", "127.0.0.1")
+BIZWEEK_STUDIO_INGEST = env_bool("BIZWEEK_STUDIO_INGEST", True)  # run listeners in `serve`
+# Viewer counts are sent to a show's viewers at most this often.
+BIZWEEK_STUDIO_PRESENCE_SECONDS = float(os.environ.get("BIZWEEK_STUDIO_PRESENCE_SECONDS", "1"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 if os.environ.get("EMAIL_HOST"):

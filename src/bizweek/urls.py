@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("bizweek.notifications.urls")),
     path("", include("bizweek.audit.urls")),
     path("", include("bizweek.dashboard.urls")),
+    path("", include("bizweek.studio.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

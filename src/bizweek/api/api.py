@@ -12,6 +12,7 @@ from .companies import router as companies_router
 from .matching import router as matching_router
 from .recommendations import router as recommendations_router
 from .stats import router as stats_router
+from .studio import router as studio_router
 
 api = NinjaAPI(
     title="Bizweek API",
@@ -65,3 +66,4 @@ api.add_router("/companies", companies_router)
 api.add_router("/", matching_router)
 api.add_router("/", recommendations_router)
 api.add_router("/", stats_router)
+api.add_router("/", studio_router)

@@ -110,6 +110,12 @@ class MeetingRequest(models.Model):
         default=False,
         help_text=_("Accepted without a time; the organizer's scheduler places the meeting."),
     )
+    source = models.CharField(
+        _("source"),
+        max_length=40,
+        blank=True,
+        help_text=_("Where the request was made, e.g. studio:12 for a live PR show."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

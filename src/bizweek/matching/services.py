@@ -214,7 +214,13 @@ def create_request(
     message: str = "",
     needs_interpreter: bool = False,
     languages: str = "",
+    source: str = "",
 ) -> MeetingRequest:
+    """Ask `to_company` for a meeting at one of `slots`.
+
+    A request with a `source` (a consultation asked for during a live show) may come without
+    times: the recipient then proposes them.
+    """
     from_company = by.company
     if from_company is None:
         raise PermissionDenied(_("Sign in with your company's account to request a meeting."))
@@ -233,7 +239,8 @@ def create_request(
             )
             % {"count": event.max_open_requests}
         )
-    chosen = _clean_slots(event, from_company, to_company, slots)
+    slots = list(slots)
+    chosen = _clean_slots(event, from_company, to_company, slots) if slots or not source else []
     try:
         with transaction.atomic():
             request = MeetingRequest.objects.create(
@@ -245,6 +252,7 @@ def create_request(
                 message=message[:2000],
                 needs_interpreter=needs_interpreter,
                 languages=languages[:20],
+                source=source[:40],
             )
             ProposedSlot.objects.bulk_create(
                 [

@@ -51,6 +51,9 @@ class Command(BaseCommand):
             from bizweek.core.tasks import start_worker_thread
 
             start_worker_thread()
+            from bizweek.studio.ingest import start_supervisor
+
+            start_supervisor()  # RTMP listeners of the live shows
         uvicorn.run(
             "bizweek.core.management.commands.serve:serving_application",
             factory=True,  # called in each worker process
