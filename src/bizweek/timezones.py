@@ -64,3 +64,22 @@ def dual_label(moment: datetime, first_tz: str, second_tz: str) -> str:
         f"{first.strftime('%Y-%m-%d %H:%M')} {city(first_tz)} · "
         f"{second.strftime(second_fmt)} {city(second_tz)}"
     )
+
+
+def relative_label(moment: datetime, tz_name: str, now: datetime) -> str:
+    """'today at 14:00', 'tomorrow at 09:30': counted in the reader's own calendar day, so a
+    reminder sent at 23:50 for a meeting at 00:30 says 'tomorrow', and one in another zone for
+    the same moment may say 'today'."""
+    from django.utils.translation import gettext
+
+    tz = zoneinfo.ZoneInfo(tz_name)
+    local, today = moment.astimezone(tz), now.astimezone(tz).date()
+    clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    if days == 0:
+        return gettext("today at %(time)s") % {"time": clock}
+    if days == 1:
+        return gettext("tomorrow at %(time)s") % {"time": clock}
+    if days == -1:
+        return gettext("yesterday at %(time)s") % {"time": clock}
+    return gettext("on %(date)s at %(time)s") % {"date": local.strftime("%Y-%m-%d"), "time": clock}

@@ -23,15 +23,13 @@ class LoginView(auth_views.LoginView):
 
 
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's set_language (cookie), and the choice is saved on the user's account too."""
-    response = django_set_language(request)
-    language = request.POST.get("language")
-    if request.method == "POST" and request.user.is_authenticated:
-        codes = {code for code, _name in ProfileForm.base_fields["language"].choices}
-        if language in codes and request.user.language != language:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
-    return response
+    """Django's set_language: the page language for this browser (a cookie) only.
+
+    The account's language, in which its e-mail and notifications are written, changes only on
+    the profile page: an organizer previewing the Chinese pages must not start receiving
+    Chinese mail.
+    """
+    return django_set_language(request)
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bizweek.accounts.models import User
 from bizweek.companies.models import Company, CompanyRole
@@ -92,8 +93,13 @@ def available_slots(
     include_booked: bool = False,
     now: datetime | None = None,
 ) -> list[datetime]:
-    """Future slots in which the company (or interpreter) can meet and is not yet booked."""
+    """Future slots in which the company (or interpreter) can meet and is not yet booked.
+
+    Slots to book (not `include_booked`) also keep the event's minimum notice, so neither a
+    request nor the auto-scheduler offers a meeting that starts in 25 minutes.
+    """
     now = now or timezone.now()
+    earliest = now if include_booked else now + event.min_notice
     step = timedelta(minutes=event.slot_minutes)
     windows = _windows(company, user)
     tz_name = company.timezone if company is not None else user.timezone
@@ -109,7 +115,7 @@ def available_slots(
     )
     result = []
     for moment in slot_starts(event):
-        if moment < now or moment in booked:
+        if moment < earliest or moment in booked:
             continue
         ok = (
             _within(moment, moment + step, windows)
@@ -201,6 +207,15 @@ def _clean_slots(event: Event, a: Company, b: Company, slots: Iterable[datetime]
     return chosen
 
 
+def notice_label(event: Event) -> str:
+    """'2 hours', '90 minutes': the event's minimum notice as people say it."""
+    minutes = event.min_notice_minutes
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
 def open_requests_sent(company: Company) -> int:
     return MeetingRequest.objects.filter(from_company=company, state=RequestState.PENDING).count()
 
@@ -288,6 +303,11 @@ def accept(request: MeetingRequest, starts_at: datetime, *, by: User):  # noqa: 
         raise ValidationError(_("Choose one of the proposed times."))
     if moment < timezone.now():
         raise ValidationError(_("That time has already passed; propose another one."))
+    if moment < timezone.now() + request.event.min_notice:
+        raise ValidationError(
+            _("That time is less than %(hours)s away; propose a later one.")
+            % {"hours": notice_label(request.event)}
+        )
     with transaction.atomic():
         locked = MeetingRequest.objects.select_for_update().get(pk=request.pk)
         if locked.state != RequestState.PENDING:

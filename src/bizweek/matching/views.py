@@ -299,7 +299,7 @@ def availability(request: HttpRequest) -> HttpResponse:
 class EventMatchingForm(forms.ModelForm):
     class Meta:
         model = Event
-        fields = ["slot_minutes", "max_open_requests", "matching_ends_at"]
+        fields = ["slot_minutes", "max_open_requests", "min_notice_minutes", "matching_ends_at"]
 
 
 MeetingDayFormSet = inlineformset_factory(

@@ -185,6 +185,9 @@ def reset_calendar_token(user: User) -> str:
     return calendar_token(user)
 
 
+DAY = timedelta(hours=24)
+
+
 def upcoming_reminders(now: datetime | None = None) -> tuple[QuerySet[Meeting], QuerySet[Meeting]]:
     now = now or timezone.now()
     scheduled = Meeting.objects.filter(state=MeetingState.SCHEDULED, starts_at__gt=now)
@@ -214,9 +217,12 @@ def send_due_reminders(now: datetime | None = None) -> int:
                 continue
             if field == "reminded_15m_at" and meeting.reminded_24h_at is None:
                 Meeting.objects.filter(pk=meeting.pk).update(reminded_24h_at=now)
+            if field == "reminded_24h_at" and meeting.starts_at - meeting.created_at < DAY:
+                # Booked less than a day ahead: the booking's own notice was the reminder.
+                continue
             for company in (meeting.seller, meeting.buyer):
-                notify_company(company, kind, meeting=meeting)
+                notify_company(company, kind, meeting=meeting, now=now)
             if meeting.interpreter:
-                notify_user(meeting.interpreter, kind, meeting=meeting)
+                notify_user(meeting.interpreter, kind, meeting=meeting, now=now)
             sent += 1
     return sent

@@ -26,3 +26,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def link_label(self) -> str:
+        """What the link leads to, said in words rather than shown as a bare path."""
+        if self.url.startswith("/meetings/"):
+            return str(_("Open the meeting"))
+        return str(_("Open the request"))

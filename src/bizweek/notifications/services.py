@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -9,7 +12,7 @@ from django.utils import timezone, translation
 
 from bizweek.accounts.models import User
 from bizweek.mail import send_templated_mail
-from bizweek.timezones import dual_label
+from bizweek.timezones import dual_label, relative_label
 
 from .models import Notification
 
@@ -27,7 +30,7 @@ KINDS = {
 }
 
 
-def _context(user: User, **objects: object) -> dict:
+def _context(user: User, now: datetime, **objects: object) -> dict:
     """What the templates need, with times in the recipient's zone next to the other side's."""
     context: dict = {"user": user, **objects}
     request, meeting = objects.get("request"), objects.get("meeting")
@@ -35,6 +38,7 @@ def _context(user: User, **objects: object) -> dict:
         other = meeting.buyer if user.company_id == meeting.seller_id else meeting.seller
         context["other"] = other
         context["when"] = dual_label(meeting.starts_at, user.timezone, other.timezone)
+        context["minutes_left"] = max(1, math.ceil((meeting.starts_at - now).total_seconds() / 60))
         context["url"] = reverse("meetings:detail", args=[meeting.pk])
     if request is not None:
         other = (
@@ -51,15 +55,30 @@ def _context(user: User, **objects: object) -> dict:
     return context
 
 
-def notify_user(user: User, kind: str, *, email: bool = True, **objects: object) -> Notification:
+def notify_user(
+    user: User,
+    kind: str,
+    *,
+    email: bool = True,
+    now: datetime | None = None,
+    **objects: object,
+) -> Notification:
+    """`now` is the moment the text speaks from ('today at 14:00'); reminders pass theirs."""
     assert kind in KINDS, kind
-    context = _context(user, **objects)
+    now = now or timezone.now()
+    context = _context(user, now, **objects)
     with (
         translation.override(user.language or settings.LANGUAGE_CODE),
         timezone.override(user.timezone),
     ):
+        meeting = objects.get("meeting")
+        if meeting is not None:
+            context["when_relative"] = relative_label(meeting.starts_at, user.timezone, now)
         title = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
-        body = render_to_string(f"notifications/{kind}_body.txt", context).strip()
+        # The in-app text leaves out the address line: the list links it with a label.
+        body = render_to_string(
+            f"notifications/{kind}_body.txt", {**context, "in_app": True}
+        ).strip()
     notification = Notification.objects.create(
         user=user, kind=kind, title=title[:300], body=body, url=context.get("url", "")
     )
@@ -82,7 +101,8 @@ def notify_user(user: User, kind: str, *, email: bool = True, **objects: object)
 
 def notify_company(company, kind: str, **objects: object) -> list[Notification]:  # noqa: ANN001
     return [
-        notify_user(member, kind, **objects) for member in company.members.filter(is_active=True)
+        notify_user(member, kind, **objects)  # type: ignore[arg-type]
+        for member in company.members.filter(is_active=True)
     ]
 
 
