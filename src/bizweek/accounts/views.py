@@ -11,8 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from bizweek.companies.services import review_queue
-
 from .forms import LoginForm, ProfileForm, TokenForm
 from .models import ApiToken
 
@@ -34,16 +32,17 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Home: what needs doing first (see accounts.home), then the company and suggestions."""
+    from . import home
+
     user = request.user
-    context = {"company": user.company}
+    context = {"company": user.company, **home.build(user)}
     if user.company is not None and user.company.is_approved:
         from bizweek.matching.recommend import recommend
 
         items = recommend(user.company, limit=5, language=request.LANGUAGE_CODE)
         marks = dict(user.company.marks_given.values_list("target_id", "value"))
         context["recommendations"] = [(item, marks.get(item.company.pk, "")) for item in items]
-    if user.is_organizer:
-        context["pending_count"] = review_queue().count()
     return render(request, "accounts/dashboard.html", context)
 
 

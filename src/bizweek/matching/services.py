@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -439,6 +439,25 @@ def requests_for(company: Company, box: str) -> QuerySet[MeetingRequest]:
         .select_related("from_company", "to_company", "awaiting", "meeting")
         .prefetch_related("slots")
         .order_by("-updated_at")
+    )
+
+
+def requests_awaiting(company: Company) -> list[MeetingRequest]:
+    """Open requests whose answer is due from this company, oldest first, with their times."""
+    qs = MeetingRequest.objects.filter(awaiting=company, state=RequestState.PENDING)
+    expire_stale(qs)
+    return list(
+        qs.select_related("from_company", "to_company", "event")
+        .prefetch_related(
+            Prefetch(
+                "slots",
+                queryset=ProposedSlot.objects.filter(
+                    is_current=True, starts_at__gt=timezone.now()
+                ).order_by("starts_at"),
+                to_attr="open_slots",
+            )
+        )
+        .order_by("updated_at")
     )
 
 

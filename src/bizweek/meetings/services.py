@@ -162,6 +162,17 @@ def meetings_for(user: User, *, include_cancelled: bool = False) -> QuerySet[Mee
     )
 
 
+def meetings_on(event: Event, start: datetime, end: datetime) -> QuerySet[Meeting]:
+    """The event's scheduled meetings starting in [start, end), for the organizer's day."""
+    return (
+        Meeting.objects.filter(
+            event=event, state=MeetingState.SCHEDULED, starts_at__gte=start, starts_at__lt=end
+        )
+        .select_related("seller", "buyer", "interpreter")
+        .order_by("starts_at")
+    )
+
+
 def can_see(user: User, meeting: Meeting) -> bool:
     return (
         user.is_organizer

@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -93,9 +94,13 @@ def notify_user(
             from bizweek.meetings.calendar import meeting_ics
 
             attachments.append(("meeting.ics", meeting_ics(meeting, user), "text/calendar"))
-        send_templated_mail(
+        delivered = send_templated_mail(
             user.email, f"notifications/{kind}", context, user.language, attachments=attachments
         )
+        if not delivered and user.email:
+            # Kept for the organizer's home page: someone missed news by mail.
+            notification.mail_failed = True
+            notification.save(update_fields=["mail_failed"])
     return notification
 
 
@@ -115,3 +120,11 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+def undelivered_mail(since: datetime | None = None) -> QuerySet[Notification]:
+    """Notifications whose e-mail copy failed, newest first (for the organizer)."""
+    qs = Notification.objects.filter(mail_failed=True).select_related("user")
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    return qs.order_by("-created_at")
