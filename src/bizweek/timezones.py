@@ -66,6 +66,17 @@ def dual_label(moment: datetime, first_tz: str, second_tz: str) -> str:
     )
 
 
+def dual_clock_label(moment: datetime, first_tz: str, second_tz: str) -> str:
+    """'11:00 Seoul · 09:00 Bangkok': both clocks without the date the heading already gives."""
+    first = moment.astimezone(zoneinfo.ZoneInfo(first_tz))
+    if first_tz == second_tz:
+        return f"{first.strftime('%H:%M')} {city(first_tz)}"
+    second = moment.astimezone(zoneinfo.ZoneInfo(second_tz))
+    second_fmt = "%H:%M" if first.date() == second.date() else "%m-%d %H:%M"
+    mine = f"{first.strftime('%H:%M')} {city(first_tz)}"
+    return f"{mine} · {second.strftime(second_fmt)} {city(second_tz)}"
+
+
 def relative_label(moment: datetime, tz_name: str, now: datetime) -> str:
     """'today at 14:00', 'tomorrow at 09:30': counted in the reader's own calendar day, so a
     reminder sent at 23:50 for a meeting at 00:30 says 'tomorrow', and one in another zone for

@@ -111,11 +111,15 @@ def organizer_home(user: User, now: datetime) -> dict:
         "undelivered_count": undelivered_mail(since=now - timedelta(days=7)).count(),
     }
     if event is not None:
-        todays = [_with_other(m, user) for m in meetings_on(event, start, start + timedelta(1))]
-        context["today_meetings"] = todays
+        todays = meetings_on(event, start, start + timedelta(days=1))
+        context["today_meetings"] = [_with_other(m, user) for m in todays[:TODAY_LIMIT]]
+        context["today_more"] = max(0, todays.count() - TODAY_LIMIT)
         context["unplaced"] = list(unplaced_requests(event)[:10])
         context["unplaced_count"] = unplaced_requests(event).count()
     return context
+
+
+TODAY_LIMIT = 30  # the organizer's list; the rest are counted
 
 
 def visitor_home(user: User, now: datetime) -> dict:

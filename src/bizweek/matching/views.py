@@ -120,6 +120,7 @@ def new_request(request: HttpRequest, company_pk: int) -> HttpResponse:
             "days": _by_day(slots),
             "open_count": services.open_requests_sent(me),
             "chosen": set(request.POST.getlist("slots")),
+            "limit": services.MAX_PROPOSED_SLOTS,
         },
     )
 
@@ -176,6 +177,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "current": services.current_slots(item),
             "history": item.slots.filter(is_current=False).select_related("proposed_by"),
             "alternative_days": _by_day(alternatives),
+            "limit": services.MAX_PROPOSED_SLOTS,
             "can_cancel": item.state == RequestState.PENDING
             and request.user.company_id == item.from_company_id,
             "meeting": getattr(item, "meeting", None),

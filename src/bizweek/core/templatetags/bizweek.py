@@ -78,6 +78,19 @@ def both_times(moment: object, other_tz: str) -> str:
 
 
 @register.filter
+def both_clocks(moment: object, other_tz: str) -> str:
+    """A slot under a day heading: '11:00 Seoul · 09:00 Bangkok' (the other side's date only
+    when it differs: '08:00 Seoul · 12-08 15:00 Los Angeles')."""
+    from django.utils import timezone
+
+    from bizweek.timezones import dual_clock_label
+
+    if not moment:
+        return ""
+    return dual_clock_label(moment, timezone.get_current_timezone_name(), other_tz or "UTC")
+
+
+@register.filter
 def local_time(moment: object) -> str:
     from django.utils import timezone
 
