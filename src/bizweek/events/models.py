@@ -53,6 +53,11 @@ class Event(ChineseVariantsMixin, models.Model):
             "Requests and the auto-scheduler offer no meeting that starts sooner than this."
         ),
     )
+    allow_repeat_meetings = models.BooleanField(
+        _("several meetings per pair and day"),
+        default=False,
+        help_text=_("Off: two companies meet at most once a day."),
+    )
     is_current = models.BooleanField(
         _("current event"), default=True, help_text=_("The event the home page shows.")
     )

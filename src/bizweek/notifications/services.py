@@ -28,6 +28,10 @@ KINDS = {
     "reminder_24h",
     "reminder_15m",
     "meeting_scheduled",
+    "move_proposed",
+    "move_accepted",
+    "move_declined",
+    "message_received",
 }
 
 
@@ -53,6 +57,12 @@ def _context(user: User, now: datetime, **objects: object) -> dict:
             for slot in request.slots.filter(is_current=True).order_by("starts_at")
         ]
         context.setdefault("url", reverse("matching:request", args=[request.pk]))
+    move = objects.get("move")
+    if move is not None and meeting is not None:
+        context["times"] = [
+            dual_label(datetime.fromisoformat(value), user.timezone, context["other"].timezone)
+            for value in move.times
+        ]
     return context
 
 
