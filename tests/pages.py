@@ -35,6 +35,7 @@ def build_site() -> dict:
         kind=AgendaKind.PR_SESSION,
         title_ko="수소 밸리 라이브",
         title_en="Hydrogen valley live",
+        title_zh_hans="氢能谷直播",
         starts_at=start,
         ends_at=start + timedelta(hours=1),
     )

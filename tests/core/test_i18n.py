@@ -152,3 +152,36 @@ def test_translation_catalogue_is_complete(locale):
     catalogue = polib.pofile(str(path))
     missing = [e.msgid for e in catalogue if not e.obsolete and (not e.translated() or e.fuzzy)]
     assert not missing
+
+
+# Data, not interface: names people typed in one language only, addresses, codes.
+DATA_TEXT = (
+    *("Osaka Trading", "Sejin Hydrotech", "Catalogue?", "User "),  # names and messages
+    *("@", "HS", ".ics", "UTC", "LINE", "WhatsApp"),  # addresses, codes and brands
+)
+
+
+def _untranslated(client, url: str, lang: str) -> set[str]:
+    english = visible_english(get_in(client, url, "en").content.decode())
+    response = get_in(client, url, lang)
+    assert response.status_code == 200, url
+    found = visible_english(response.content.decode()) & english
+    return {text for text in found if not any(data in text for data in DATA_TEXT)}
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh-hans", "zh-hant"])
+def test_no_untranslated_ui_string_on_any_page_for_any_role(client, db, lang):
+    """Every page each role can open (tests/pages.py), compared with its English version."""
+    from tests.pages import build_site
+
+    problems = {}
+    for role, (user, urls) in build_site().items():
+        if user is not None:
+            client.force_login(user)
+        else:
+            client.logout()
+        for url in urls:
+            left = _untranslated(client, url, lang)
+            if left:
+                problems[f"{role} {url}"] = sorted(left)
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())

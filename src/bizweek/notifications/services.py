@@ -77,11 +77,11 @@ def notify_user(
     """`now` is the moment the text speaks from ('today at 14:00'); reminders pass theirs."""
     assert kind in KINDS, kind
     now = now or timezone.now()
-    context = _context(user, now, **objects)
     with (
         translation.override(user.language or settings.LANGUAGE_CODE),
         timezone.override(user.timezone),
     ):
+        context = _context(user, now, **objects)  # city names in the reader's language
         meeting = objects.get("meeting")
         if meeting is not None:
             context["when_relative"] = relative_label(meeting.starts_at, user.timezone, now)
