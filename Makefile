@@ -22,7 +22,7 @@ messages: install
 run: install messages
 	$(BIN)/bizweek migrate --noinput
 	$(BIN)/bizweek demo --if-empty
-	$(BIN)/bizweek serve --host $(HOST) --port $(PORT)
+	BIZWEEK_SITE_URL=$${BIZWEEK_SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/bizweek serve --host $(HOST) --port $(PORT)
 
 # The suite runs on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set (.ci/run sets it).
 test: install messages

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "bizweek.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "bizweek.core.siteurl.SiteURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "bizweek.accounts.middleware.TimezoneMiddleware",

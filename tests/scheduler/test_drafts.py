@@ -173,3 +173,37 @@ def test_schedule_command_shows_a_progress_bar():
     text = out.getvalue()
     assert "placed ·" in text and "[#" in text and "s left" in text
     assert "draft run" in text
+
+
+@pytest.mark.django_db
+def test_auto_scheduler_forbids_slots_within_the_minimum_notice():
+    """Run an hour before the day's first meeting: with 2 hours' notice, the first two
+    30-minute slots are forbidden to everyone, so nothing is placed 25 minutes later."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    event = factories.make_event()
+    day = MeetingDay.objects.create(
+        event=event,
+        date=(timezone.now() + timedelta(days=3)).date(),
+        starts=time(11),
+        ends=time(14),
+    )
+    first = datetime.combine(day.date, time(11), ZoneInfo(event.timezone))
+    seller = factories.make_company(name_ko="판매")
+    buyer = factories.make_company(role="buyer", country="KR", timezone="Asia/Seoul")
+    MeetingRequest.objects.create(
+        event=event,
+        from_company=buyer,
+        to_company=seller,
+        state=RequestState.ACCEPTED,
+        organizer_schedules=True,
+    )
+    pairs = scheduling.candidate_pairs(event)
+    instance, slots, _order = scheduling.build_instance(
+        event, day, pairs, tables=5, now=first - timedelta(hours=1)
+    )
+    assert slots[0] == first
+    for participant in (1, 2):
+        assert {1, 2} <= instance.forbidden[participant]
+        assert 3 not in instance.forbidden[participant]

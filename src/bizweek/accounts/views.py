@@ -14,8 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from bizweek.companies.services import review_queue
-
 from .forms import LoginForm, ProfileForm, TokenForm
 from .models import ApiToken
 
@@ -26,29 +24,28 @@ class LoginView(auth_views.LoginView):
 
 
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's set_language (cookie), and the choice is saved on the user's account too."""
-    response = django_set_language(request)
-    language = request.POST.get("language")
-    if request.method == "POST" and request.user.is_authenticated:
-        codes = {code for code, _name in ProfileForm.base_fields["language"].choices}
-        if language in codes and request.user.language != language:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
-    return response
+    """Django's set_language: the page language for this browser (a cookie) only.
+
+    The account's language, in which its e-mail and notifications are written, changes only on
+    the profile page: an organizer previewing the Chinese pages must not start receiving
+    Chinese mail.
+    """
+    return django_set_language(request)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Home: what needs doing first (see accounts.home), then the company and suggestions."""
+    from . import home
+
     user = request.user
-    context = {"company": user.company}
+    context = {"company": user.company, **home.build(user)}
     if user.company is not None and user.company.is_approved:
         from bizweek.recommend.services import recommend
 
         items = recommend(user.company, limit=5, language=request.LANGUAGE_CODE)
         marks = dict(user.company.marks_given.values_list("target_id", "value"))
         context["recommendations"] = [(item, marks.get(item.company.pk, "")) for item in items]
-    if user.is_organizer:
-        context["pending_count"] = review_queue().count()
     return render(request, "accounts/dashboard.html", context)
 
 

@@ -197,6 +197,14 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label=_("Check only (write nothing)"), required=False, initial=True
     )
+    invite = forms.BooleanField(
+        label=_("Invite the contacts"),
+        required=False,
+        help_text=_(
+            "Each contact e-mail gets an account; ticked, each is also sent a link to set a "
+            "password, in the company's language."
+        ),
+    )
 
     def clean_file(self):  # noqa: ANN201
         upload = self.cleaned_data["file"]

@@ -19,6 +19,7 @@ from bizweek.spreadsheets import ImportReport, Progress, RowImporter
 from bizweek.timezones import is_valid_timezone
 
 from .hscodes import resolve_codes
+from .contacts import invite, provision_contacts
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
 from .signals import companies_changed
 
@@ -98,6 +99,7 @@ class CompanyImporter(RowImporter):
         self.hs_codes = set(HSCode.objects.values_list("code", flat=True))
         self.countries = country_codes()
         self.url_validator = URLValidator(schemes=["http", "https"])
+        self.invite = False  # send contacts an invitation (import_companies sets it)
 
     def check_header(self, header: list[str], report: ImportReport) -> bool:
         known = set(COMPANY_COLUMNS) | set(OPTIONAL_EXTRA_COLUMNS)
@@ -257,6 +259,10 @@ class CompanyImporter(RowImporter):
         sector_model.objects.bulk_create(sector_links, batch_size=1000)
         hs_model.objects.bulk_create(hs_links, batch_size=1000)
         companies_changed.send(Company, company_ids=ids)
+        # In the same transaction: an account per contact e-mail (see companies.contacts).
+        self.accounts = provision_contacts(ids)
+        if self.invite:
+            invite(self.accounts.users)
         progress(len(rows), len(rows))
 
 
@@ -265,6 +271,16 @@ def import_companies(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    invite: bool = False,
 ) -> ImportReport:
-    """Validate every row, then write all of them in one transaction (unless dry_run)."""
-    return CompanyImporter().run(source, dry_run=dry_run, progress=progress)
+    """Validate every row, then write all of them in one transaction (unless dry_run).
+
+    Contact e-mails get member accounts; with `invite`, each new or attached account is sent an
+    invitation to set its password (a background job, after the import commits).
+    """
+    importer = CompanyImporter()
+    importer.invite = invite
+    report = importer.run(source, dry_run=dry_run, progress=progress)
+    report.accounts = getattr(importer, "accounts", None)  # type: ignore[attr-defined]
+    report.invited = invite  # type: ignore[attr-defined]
+    return report

@@ -15,4 +15,5 @@ urlpatterns = [
     path("organizer/review/<int:pk>/reject/", views.reject, name="reject"),
     path("organizer/import/", views.import_view, name="import"),
     path("hs/search/", views.hs_search, name="hs_search"),
+    path("organizer/contacts/", views.contacts_view, name="contacts"),
 ]

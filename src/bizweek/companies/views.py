@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -207,10 +207,18 @@ def import_view(request: HttpRequest) -> HttpResponse:
     report = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        importer = import_companies
         if form.cleaned_data["kind"] == "products":
-            from bizweek.expo.importing import import_products as importer
-        report = importer(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+            from bizweek.expo.importing import import_products
+
+            report = import_products(
+                form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
+            )
+        else:
+            report = import_companies(
+                form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+                invite=form.cleaned_data["invite"],
+            )
         if report.written:
             audit.record(
                 request.user,
@@ -221,3 +229,39 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 updated=report.updated,
             )
     return render(request, "companies/import.html", {"form": form, "report": report})
+
+
+@login_required
+def contacts_view(request: HttpRequest) -> HttpResponse:
+    """Organizer: company members who have not signed in yet; invite them (again)."""
+    from . import contacts
+
+    if not request.user.has_perm("companies.import_companies"):
+        raise PermissionDenied(_("Only organizers can see this page."))
+    waiting = contacts.not_signed_in()
+    if request.method == "POST":
+        chosen = waiting
+        if request.POST.get("user"):
+            chosen = waiting.filter(pk=request.POST.get("user"))
+        count = contacts.invite(list(chosen[:5000]))
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d invitation is being sent.",
+                "%(count)d invitations are being sent.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect("companies:contacts")
+    signed_in, members = contacts.signed_in_share()
+    return render(
+        request,
+        "companies/contacts.html",
+        {
+            "waiting": waiting[:500],
+            "count": waiting.count(),
+            "signed_in": signed_in,
+            "members": members,
+        },
+    )

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .talk import Message, MoveProposal, MoveState  # noqa: F401  (models kept in talk.py)
+
 
 class MeetingDay(models.Model):
     """A day on which meetings can be booked, with its hours in the event's time zone."""
