@@ -18,8 +18,8 @@ from bizweek.countries import country_codes
 from bizweek.spreadsheets import ImportReport, Progress, RowImporter
 from bizweek.timezones import is_valid_timezone
 
-from .hscodes import resolve_codes
 from .contacts import invite, provision_contacts
+from .hscodes import resolve_codes
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
 from .signals import companies_changed
 
