@@ -78,17 +78,13 @@ def studio_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def media_browser():
-    from playwright.sync_api import sync_playwright
-
+def media_browser(playwright_driver):
     from tests.e2e.conftest import CHROMIUM
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
-        )
-        yield browser
-        browser.close()
+    playwright = playwright_driver
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    yield browser
+    browser.close()
 
 
 class Encoder:
