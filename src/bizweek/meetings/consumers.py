@@ -95,6 +95,9 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             "ice_servers": ice.ice_servers(self.user.pk, closes),
             "ice_transport_policy": ice.transport_policy(),
             "chat": services.chat_history(meeting),
+            "files": [
+                services.file_payload(f) for f in meeting.files.select_related("uploaded_by")
+            ],
         }
 
     async def disconnect(self, code: int) -> None:
@@ -219,6 +222,9 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             await self.send_json(
                 {"type": "media", **{k: v for k, v in event.items() if k != "type"}}
             )
+
+    async def file_shared(self, event: dict) -> None:
+        await self.send_json({"type": "file", **event["file"]})
 
     async def room_extended(self, event: dict) -> None:
         await self.send_json({"type": "extended", "closes_at": event["closes_at"]})
