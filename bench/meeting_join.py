@@ -177,7 +177,7 @@ async def signaling(url: str, meetings: list[int], sessions: list[list[str]]) ->
 
     rooms = []
     started = time.monotonic()
-    batch = 20
+    batch = 10
     pairs = list(zip(meetings, sessions, strict=True))
     for index in range(0, len(pairs), batch):
         chunk = pairs[index : index + batch]
@@ -294,8 +294,13 @@ def main() -> int:
         with served_rooms(Path(tmp) / "joins", meetings=1) as (url, info):
             room_times, floor_times = measure_joins(url, info["meetings"][0], args.joins)
         say(f"signaling: starting a server with {args.rooms} meetings")
-        with served_rooms(Path(tmp) / "signaling", meetings=args.rooms, bulk=True) as (url, info):
-            result = asyncio.run(signaling(url, info["meetings"], info["sessions"]))
+        data = Path(tmp) / "signaling"
+        with served_rooms(data, meetings=args.rooms, bulk=True) as (url, info):
+            try:
+                result = asyncio.run(signaling(url, info["meetings"], info["sessions"]))
+            except Exception:
+                say((data / "server.log").read_text(errors="replace")[-4000:])
+                raise
     exchanges_ms = [x * 1000 for x in result["exchanges"]]
     baseline_ms = [x * 1000 for x in result["baseline"]]
     import django
