@@ -311,6 +311,16 @@ def room_peers(meeting: Meeting) -> list[dict]:
     return [peer_info(attendance) for attendance in present]
 
 
+def peer_channels(meeting: Meeting) -> dict[int, str]:
+    """Peer id -> channel name of everyone in the room now (the consumer keeps this map
+    current from join and leave events, so relaying a signal needs no query)."""
+    return dict(
+        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
+            "pk", "channel_name"
+        )
+    )
+
+
 def peer_channel(meeting_id: int, peer_id: int) -> str | None:
     """The channel of a peer present in this meeting's room, or None (gone, or elsewhere)."""
     return (
