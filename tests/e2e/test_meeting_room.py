@@ -84,6 +84,9 @@ def test_room_seller_and_buyer_see_each_other_and_chat(site, person):
         files=[{"name": "layout.png", "mimeType": "image/png", "buffer": png_bytes()}],
     )
     buyer.locator(".shared-file a", has_text="layout").wait_for()
+    # The buyer mutes: the seller sees it on the buyer's tile.
+    buyer.click("#mute")
+    seller.locator(".tile figcaption[data-state='muted']").wait_for()
     screenshot(seller, "meeting-room-seller-ko")
 
     # The buyer reloads: the page rejoins the call and video flows again.

@@ -184,7 +184,10 @@ async function receive(message) {
       addFile(message);
       break;
     case "media":
-      room.peers.get(message.id)?.tile.classList.toggle("muted-audio", !message.audio);
+      {
+        const caption = room.peers.get(message.id)?.caption;
+        if (caption) caption.dataset.state = [message.audio ? "" : T.muted, message.video ? "" : T.camera_off].filter(Boolean).join(", ");
+      }
       break;
     case "extended":
       room.closesAt = new Date(message.closes_at);
@@ -381,7 +384,7 @@ function addFile(file) {
   who.textContent = file.author;
   const link = document.createElement("a");
   link.href = file.url;
-  link.textContent = `📎 ${file.name}`; // a name is text, never HTML
+  link.textContent = file.name; // a name is text, never HTML
   item.append(who, " ", link);
   $("chat-log").append(item);
   item.scrollIntoView({ block: "nearest" });
