@@ -35,6 +35,10 @@ from bizweek.accounts.models import Role
 from tests import factories
 
 count = int(sys.argv[1])
+bulk = len(sys.argv) > 2 and sys.argv[2] == "bulk"  # the benchmark: many rooms, sessions
+if bulk:  # only signed in through sessions made here, so no password is ever checked
+    from django.conf import settings
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 now = timezone.now().replace(microsecond=0)
 event = factories.make_event()
 interpreter = factories.make_user(role=Role.INTERPRETER, email="interpreter@example.test",
@@ -43,14 +47,32 @@ outsider = factories.make_member(factories.make_company(name_en="Outsider Ltd"),
                                  email="outsider@example.test")
 organizer = factories.make_organizer(email="organizer@example.test")
 meetings = []
+sessions = []
+
+
+def session_for(user):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_hash"] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
 for number in range(count):
     seller = factories.make_company(name_en=f"Changwon Precision {number}")
     buyer = factories.make_company(role="buyer", name_en=f"Bangkok Trading {number}",
                                    country="TH", timezone="Asia/Bangkok")
-    product = factories.make_product(seller, name_en=f"Excavator {number}")
-    factories.make_member(seller, email=f"seller{number}@example.test",
-                          display_name=f"Kim {number}")
-    factories.make_member(buyer, email=f"buyer{number}@example.test", display_name=f"Chen {number}")
+    if not bulk:
+        factories.make_product(seller, name_en=f"Excavator {number}")
+    people = [
+        factories.make_member(seller, email=f"seller{number}@example.test",
+                              display_name=f"Kim {number}"),
+        factories.make_member(buyer, email=f"buyer{number}@example.test",
+                              display_name=f"Chen {number}"),
+    ]
     meeting = factories.make_meeting(
         event, seller, buyer, starts_at=now - timedelta(minutes=1),
         interpreter=interpreter if number == 1 else None,
@@ -58,7 +80,9 @@ for number in range(count):
         needs_interpreter=number == 1,
     )
     meetings.append(meeting.pk)
-print(json.dumps({"meetings": meetings}))
+    if bulk:
+        sessions.append([session_for(person) for person in people])
+print(json.dumps({"meetings": meetings, "sessions": sessions}))
 """
 
 
@@ -69,7 +93,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_rooms(data: Path, meetings: int = 3, extra_env: dict | None = None, workers: int = 1):
+def served_rooms(
+    data: Path,
+    meetings: int = 3,
+    extra_env: dict | None = None,
+    workers: int = 1,
+    bulk: bool = False,
+):
     """Yield (base url, setup info) for a server with `meetings` meetings under way."""
     env = {
         key: value
@@ -89,7 +119,7 @@ def served_rooms(data: Path, meetings: int = 3, extra_env: dict | None = None, w
         env.pop("REDIS_URL", None)
     subprocess.run([BIZWEEK, "migrate", "--noinput", "-v", "0"], env=env, check=True)  # noqa: S603
     made = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", SETUP, str(meetings)],
+        [sys.executable, "-c", SETUP, str(meetings), "bulk" if bulk else "people"],
         env=env,
         check=True,
         capture_output=True,

@@ -7,6 +7,7 @@ import pytest
 
 from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS, screenshot
 from tests.e2e.rooms import WEBRTC_ARGS, login, served_rooms, wait_for_remote_video
+from tests.e2e.test_hall_flow import png_bytes
 from tests.factories import PASSWORD
 
 
@@ -75,6 +76,15 @@ def test_room_seller_and_buyer_see_each_other_and_chat(site, person):
     line.wait_for()
     assert "<img src=x onerror=alert(1)>" in line.inner_text()  # shown as text, not HTML
     assert seller.locator("#chat-log img").count() == 0
+    # A picture shared by the seller appears for the buyer as a link.
+    seller.set_input_files(
+        "#file-input",
+        files=[{"name": "layout.png", "mimeType": "image/png", "buffer": png_bytes()}],
+    )
+    buyer.locator(".shared-file a", has_text="layout").wait_for()
+    # The buyer mutes: the seller sees it on the buyer's tile.
+    buyer.click("#mute")
+    seller.locator(".tile figcaption[data-state='muted']").wait_for()
     screenshot(seller, "meeting-room-seller-ko")
 
     # The buyer reloads: the page rejoins the call and video flows again.

@@ -203,3 +203,58 @@ def test_extend_keeps_room_open_longer_once(event, seller, buyer_company, buyer)
     assert services.room_closes_at(meeting) == meeting.ends_at + timedelta(minutes=5)
     with pytest.raises(services.ValidationError):
         services.extend(meeting, by=buyer)
+
+
+def png_upload(name: str = "drawing.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "orange").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_share_file_picture_then_download_by_the_other_side(client, meeting, exhibitor, buyer):
+    client.force_login(exhibitor)
+    response = client.post(
+        reverse("meetings:share_file", args=[meeting.pk]), {"file": png_upload()}
+    )
+    assert response.status_code == 201
+    url = response.json()["url"]
+    client.force_login(buyer)
+    download = client.get(url)
+    assert download.status_code == 200
+    import io
+
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(b"".join(download.streaming_content)))
+    assert picture.size == (40, 30)
+    assert download["Content-Type"] == f"image/{picture.format.lower()}"
+    client.force_login(factories.make_member(factories.make_company()))
+    assert client.get(url).status_code == 403
+
+
+def test_share_file_that_is_not_what_its_name_says_is_refused(client, meeting, exhibitor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(exhibitor)
+    fake = SimpleUploadedFile(
+        "price-list.pdf", b"<html><script>alert(1)</script>", "application/pdf"
+    )
+    response = client.post(reverse("meetings:share_file", args=[meeting.pk]), {"file": fake})
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert not meeting.files.exists()
+
+
+def test_share_file_by_outsider_or_observer_is_refused(client, meeting, organizer):
+    for user in (factories.make_member(factories.make_company()), organizer):
+        client.force_login(user)
+        response = client.post(
+            reverse("meetings:share_file", args=[meeting.pk]), {"file": png_upload()}
+        )
+        assert response.status_code == 403
+    assert not meeting.files.exists()

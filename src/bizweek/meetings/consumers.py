@@ -34,6 +34,7 @@ def group_name(meeting_id: int) -> str:
 class MeetingRoomConsumer(AsyncWebsocketConsumer):
     meeting: Meeting
     peer_id: int | None = None
+    channels: dict[int, str]  # peer id -> channel name of the others in the room
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -84,6 +85,8 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         self.meeting = meeting
         attendance = services.record_join(meeting, self.user, channel_name=self.channel_name)
         self.peer_id = attendance.pk
+        self.channels = services.peer_channels(meeting)
+        self.channels.pop(self.peer_id, None)
         closes = services.room_closes_at(meeting)
         you = services.peer_info(attendance)
         return role, {
@@ -95,6 +98,9 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             "ice_servers": ice.ice_servers(self.user.pk, closes),
             "ice_transport_policy": ice.transport_policy(),
             "chat": services.chat_history(meeting),
+            "files": [
+                services.file_payload(f) for f in meeting.files.select_related("uploaded_by")
+            ],
         }
 
     async def disconnect(self, code: int) -> None:
@@ -134,7 +140,11 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         if message.to == self.peer_id:
             await self.error("bad_peer", _("That participant is not in this room."))
             return
-        channel = await database_sync_to_async(services.peer_channel)(self.meeting_id, message.to)
+        channel = self.channels.get(message.to)
+        if channel is None:  # joined a moment ago, or not in this room at all: ask the database
+            channel = await database_sync_to_async(services.peer_channel)(
+                self.meeting_id, message.to
+            )
         if channel is None:
             await self.error("bad_peer", _("That participant is not in this room."))
             return
@@ -196,9 +206,11 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 
     async def peer_joined(self, event: dict) -> None:
         if event["peer"]["id"] != self.peer_id:
+            self.channels[event["peer"]["id"]] = event["channel"]
             await self.send_json({"type": "peer-joined", "peer": event["peer"]})
 
     async def peer_left(self, event: dict) -> None:
+        self.channels.pop(event["id"], None)
         if event["id"] != self.peer_id:
             await self.send_json({"type": "peer-left", "id": event["id"]})
 
@@ -219,6 +231,9 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             await self.send_json(
                 {"type": "media", **{k: v for k, v in event.items() if k != "type"}}
             )
+
+    async def file_shared(self, event: dict) -> None:
+        await self.send_json({"type": "file", **event["file"]})
 
     async def room_extended(self, event: dict) -> None:
         await self.send_json({"type": "extended", "closes_at": event["closes_at"]})

@@ -32,6 +32,7 @@ from .models import (
     MeetingState,
     Outcome,
     RoomRole,
+    SharedFile,
     company_key,
     user_key,
 )
@@ -391,6 +392,16 @@ def room_peers(meeting: Meeting) -> list[dict]:
     return [peer_info(attendance) for attendance in present]
 
 
+def peer_channels(meeting: Meeting) -> dict[int, str]:
+    """Peer id -> channel name of everyone in the room now (the consumer keeps this map
+    current from join and leave events, so relaying a signal needs no query)."""
+    return dict(
+        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
+            "pk", "channel_name"
+        )
+    )
+
+
 def peer_channel(meeting_id: int, peer_id: int) -> str | None:
     """The channel of a peer present in this meeting's room, or None (gone, or elsewhere)."""
     return (
@@ -693,6 +704,38 @@ def post_chat(meeting: Meeting, *, author: User, text: str) -> ChatMessage:
             _("A message can have at most %(count)d characters.") % {"count": CHAT_MAX_CHARS}
         )
     return ChatMessage.objects.create(meeting=meeting, author=author, text=text)
+
+
+def share_file(meeting: Meeting, upload: object, *, by: User) -> SharedFile:
+    """Keep a file a participant shares in the room: a PDF or a picture, checked by content
+    and size like booth uploads (expo.services.check_shared_file); observers only watch."""
+    from bizweek.expo.services import check_shared_file
+    from bizweek.expo.uploads import random_name
+
+    if room_role(by, meeting) in (None, RoomRole.OBSERVER):
+        raise PermissionDenied(_("Only participants can share files."))
+    if room_state(meeting) != "open":
+        raise ValidationError(_("The room is closed."))
+    kind, content, extension = check_shared_file(upload)
+    # Named for what it now is (pictures are re-encoded), so the download's type is right.
+    stem = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    name = (stem[:180] or "file") + extension
+    shared = SharedFile(meeting=meeting, uploaded_by=by, name=name, kind=kind)
+    shared.file.save(random_name(extension), content, save=True)
+    return shared
+
+
+def file_payload(shared: SharedFile) -> dict:
+    from django.urls import reverse
+
+    return {
+        "id": shared.pk,
+        "name": shared.name,
+        "kind": shared.kind,
+        "author": str(shared.uploaded_by) if shared.uploaded_by else "",
+        "url": reverse("meetings:file", args=[shared.meeting_id, shared.pk]),
+        "at": shared.created_at.isoformat(),
+    }
 
 
 # --- Exchange rates and the consultation log (상담일지) ----------------------------------------

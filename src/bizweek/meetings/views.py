@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from bizweek.accounts.models import User
 
 from . import calendar, ice, services
 from .forms import ConsultationLogForm, ExchangeRatesForm
-from .models import ConsultationLog, Meeting, MeetingState, Outcome
+from .models import ConsultationLog, Meeting, MeetingState, Outcome, SharedFile
 
 
 def _visible_meeting(request: HttpRequest, pk: int) -> Meeting:
@@ -409,3 +409,39 @@ def checks(request: HttpRequest) -> HttpResponse:
     if event is None:
         raise Http404
     return render(request, "meetings/checks.html", {"rows": services.check_overview(event)})
+
+
+@login_required
+@require_POST
+def share_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A participant shares a PDF or a picture; everyone in the room sees it at once."""
+    meeting = get_object_or_404(Meeting.objects.select_related("event"), pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"detail": _("Choose a file.")}, status=400)
+    try:
+        shared = services.share_file(meeting, upload, by=request.user)
+    except PermissionDenied as error:
+        return JsonResponse({"detail": str(error)}, status=403)
+    except ValidationError as error:
+        return JsonResponse({"detail": " ".join(error.messages)}, status=400)
+    payload = services.file_payload(shared)
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from .consumers import group_name
+
+    async_to_sync(get_channel_layer().group_send)(
+        group_name(meeting.pk), {"type": "file.shared", "file": payload}
+    )
+    return JsonResponse(payload, status=201)
+
+
+@login_required
+def shared_file(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+    """Download a file shared in a room: the room's people only."""
+    meeting = get_object_or_404(Meeting, pk=pk)
+    if services.room_role(request.user, meeting) is None:
+        raise PermissionDenied(_("This meeting belongs to other companies."))
+    shared = get_object_or_404(SharedFile, pk=file_id, meeting=meeting)
+    return FileResponse(shared.file.open("rb"), as_attachment=True, filename=shared.name)

@@ -154,6 +154,7 @@ async function receive(message) {
       $("self-label").textContent = `${T.you} · ${roleLabel(message.you)}`;
       $("chat-log").replaceChildren();
       message.chat.forEach(addChat);
+      message.files.forEach(addFile);
       room.present.clear();
       // The newcomer calls everyone present; they answer (fewer offer collisions).
       for (const peer of message.peers) {
@@ -179,8 +180,14 @@ async function receive(message) {
     case "chat":
       addChat(message);
       break;
+    case "file":
+      addFile(message);
+      break;
     case "media":
-      room.peers.get(message.id)?.tile.classList.toggle("muted-audio", !message.audio);
+      {
+        const caption = room.peers.get(message.id)?.caption;
+        if (caption) caption.dataset.state = [message.audio ? "" : T.muted, message.video ? "" : T.camera_off].filter(Boolean).join(", ");
+      }
       break;
     case "extended":
       room.closesAt = new Date(message.closes_at);
@@ -370,6 +377,34 @@ function addChat(message) {
   item.scrollIntoView({ block: "nearest" });
 }
 
+function addFile(file) {
+  const item = document.createElement("li");
+  item.className = "shared-file";
+  const who = document.createElement("strong");
+  who.textContent = file.author;
+  const link = document.createElement("a");
+  link.href = file.url;
+  link.textContent = file.name; // a name is text, never HTML
+  item.append(who, " ", link);
+  $("chat-log").append(item);
+  item.scrollIntoView({ block: "nearest" });
+}
+
+async function shareFile(input) {
+  const file = input.files[0];
+  if (!file) return;
+  const form = $("file-form");
+  const body = new FormData();
+  body.append("file", file);
+  const response = await fetch(form.dataset.url, {
+    method: "POST",
+    body,
+    headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
+  });
+  if (!response.ok) notice((await response.json()).detail);
+  input.value = "";
+}
+
 function notice(text) {
   const box = $("room-notice");
   box.textContent = text;
@@ -450,6 +485,7 @@ $("camera").addEventListener("click", (e) => toggle("video", e.target, T.camera_
 $("share").addEventListener("click", toggleShare);
 $("extend").addEventListener("click", () => send({ type: "extend" }));
 $("leave").addEventListener("click", () => sessionStorage.removeItem(joinKey));
+$("file-input").addEventListener("change", (event) => shareFile(event.target));
 $("chat-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = $("chat-text");
