@@ -28,15 +28,6 @@ DEMO_PASSWORD = "bizweek-demo"
 HOST = "host@demo.bizweek.test"
 BUYER = "b00001@buyer.demo.bizweek.test"
 RTMP_PORTS = os.environ.get("BIZWEEK_TEST_RTMP_PORTS", "8270-8279")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 @pytest.fixture(scope="module")
@@ -75,16 +66,6 @@ def studio_site(tmp_path_factory):
         log.close()
         text = (data / "server.log").read_text(errors="replace")
         assert "Traceback" not in text, text[-3000:]
-
-
-@pytest.fixture(scope="module")
-def media_browser(playwright_driver):
-    from tests.e2e.conftest import CHROMIUM
-
-    playwright = playwright_driver
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-    yield browser
-    browser.close()
 
 
 class Encoder:
@@ -135,9 +116,9 @@ def wait_playing(page, encoder: Encoder | None, beyond: float = 2.0) -> None:
     raise AssertionError("the player did not advance")
 
 
-def test_live_show_from_rtmp_to_consultation_request_and_replay(studio_site, media_browser):
+def test_live_show_from_rtmp_to_consultation_request_and_replay(studio_site, browser):
     url, data = studio_site
-    host = page_for(media_browser, url)
+    host = page_for(browser, url)
     login(host, HOST, DEMO_PASSWORD)
     host.goto("/studio/")
     host.click("a:has-text('PR 1:')")
@@ -148,7 +129,7 @@ def test_live_show_from_rtmp_to_consultation_request_and_replay(studio_site, med
     key = host.inner_text("[data-stream-key]")
     encoder = Encoder(f"{rtmp}/{key}")
     try:
-        buyer = page_for(media_browser, url)
+        buyer = page_for(browser, url)
         login(buyer, BUYER, DEMO_PASSWORD)
         buyer.goto(f"/studio/{show_id}/")
         wait_playing(buyer, encoder)
@@ -190,9 +171,9 @@ def test_live_show_from_rtmp_to_consultation_request_and_replay(studio_site, med
     buyer.locator("[data-pinned-card]").wait_for(state="visible")
 
 
-def test_wrong_key_is_refused_and_records_nothing(studio_site, media_browser):
+def test_wrong_key_is_refused_and_records_nothing(studio_site, browser):
     url, data = studio_site
-    host = page_for(media_browser, url)
+    host = page_for(browser, url)
     login(host, HOST, DEMO_PASSWORD)
     host.goto("/studio/")
     host.click("a:has-text('PR 2:')")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
@@ -15,7 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run(coroutine_function):
-    return async_to_sync(coroutine_function)()
+    """Run a scenario on an event loop of its own thread: the browser tests' Playwright keeps
+    a loop in the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(async_to_sync(coroutine_function)).result()
 
 
 def test_chat_reaches_every_viewer_with_company_and_country(show, buyer_member):

@@ -178,7 +178,9 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
         message = await database_sync_to_async(services.post_chat)(
             self.session, self.user, content.get("text"), moderator=self.moderator
         )
-        await self.broadcast("studio.chat", message=services.message_payload(message))
+        # Serialised once here, not once per viewer: a message goes to every viewer of the show.
+        payload = json.dumps({"type": "chat", **services.message_payload(message)})
+        await self.broadcast("studio.chat", text=payload)
 
     async def on_pin(self, content: dict) -> None:
         session = await self._session()
@@ -253,7 +255,7 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
     # --- from the group ----------------------------------------------------------------------
 
     async def studio_chat(self, event: dict) -> None:
-        await self.send_json({"type": "chat", **event["message"]})
+        await self.send(text_data=event["text"])
 
     async def studio_hidden(self, event: dict) -> None:
         await self.send_json({"type": "hidden", "id": event["id"]})

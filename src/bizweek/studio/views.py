@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 
 from asgiref.sync import async_to_sync
@@ -104,6 +105,16 @@ def request_consultation(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(url)
 
 
+def _tell_viewers(session: BroadcastSession) -> None:
+    """Send the new state to the show's viewers (from a thread without an event loop, as the
+    pooled handler's are; from one with a loop, through a helper thread)."""
+    try:
+        async_to_sync(broadcast_state)(session.pk, session.state)
+    except RuntimeError:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(async_to_sync(broadcast_state), session.pk, session.state).result()
+
+
 def _run(request: HttpRequest, pk: int) -> BroadcastSession:
     session = _session(pk)
     if not request.user.has_perm("studio.run_session", session):
@@ -136,11 +147,11 @@ def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     session = _run(request, pk)
     if action == "live":
         services.go_live(session, by=request.user)
-        async_to_sync(broadcast_state)(session.pk, session.state)
+        _tell_viewers(session)
         messages.success(request, _("The show is live. Start your encoder."))
     elif action == "end":
         services.end(session, by=request.user)
-        async_to_sync(broadcast_state)(session.pk, session.state)
+        _tell_viewers(session)
         messages.success(request, _("The show has ended; the replay is on the show's page."))
     elif action == "key":
         services.regenerate_key(session, by=request.user)
