@@ -230,6 +230,7 @@ def improve(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     report_every: float = 1.0,
+    baseline: bool = True,
 ) -> Solution:
     """Best schedule found within `time_limit` seconds: a break-aware greedy start, then
     simulated annealing (`anneal`), then CP-SAT on small groups of participants.
@@ -250,14 +251,18 @@ def improve(
     lbs = {p: participant_lower_bound(inst, allowed, p, ms) for p, ms in mine.items()}
     bound = sum(lbs.values())
     placeable = sum(1 for a in allowed if a)
-    plain = greedy(inst, restarts=1)
-    greedy_breaks = plain.breaks
+    # The first-fit baseline: shown next to the result, and the start when it places more
+    # (its repairs can be slow on days with many meetings that do not fit, hence optional).
+    plain = greedy(inst, restarts=1) if baseline else None
+    greedy_breaks = plain.breaks if plain is not None else None
     if start is None:
         start = compact_start(inst, allowed, caps or dict.fromkeys(mine, n))
         # First-fit knows no interpreter limits: it is the start only when it places more
         # and keeps them.
-        if plain.placed > sum(s is not None for s in start) and not check(
-            inst, plain.slots, allow_unplaced=True, fairness=False
+        if (
+            plain is not None
+            and plain.placed > sum(s is not None for s in start)
+            and not check(inst, plain.slots, allow_unplaced=True, fairness=False)
         ):
             start = list(plain.slots)
     state = _State(inst, allowed, list(start), caps)
