@@ -236,9 +236,11 @@ def improve(
     simulated annealing (`anneal`), then CP-SAT on small groups of participants.
 
     Meetings that cannot be placed stay out with a reason. Fairness is the per-participant
-    cap of `fairness_caps`. `should_stop` is polled about every second: when it says yes, the
-    best schedule so far is returned with status STOPPED. The plain first-fit greedy runs too,
-    as the baseline (`greedy_breaks`) and as the start when it places more.
+    cap of `fairness_caps`. The lower bound (`Solution.bound`) is given only when every
+    meeting that has an allowed slot is placed: it assumes all of them are. `should_stop`
+    is polled about every second: when it says yes, the best schedule so far is returned
+    with status STOPPED. With `baseline`, plain first-fit greedy runs too, as the baseline
+    (`greedy_breaks`) and as the start when it places more.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -292,7 +294,7 @@ def improve(
                 placeable=placeable,
                 breaks=breaks,
                 over_cap=over,
-                bound=bound,
+                bound=bound if n - unplaced >= placeable else None,  # see `improve`
                 greedy_breaks=greedy_breaks,
                 elapsed=now - t0,
                 time_left=max(0.0, deadline - now),
@@ -349,7 +351,8 @@ def improve(
         optimal=done,
         seconds=time.perf_counter() - t0,
         status="STOPPED" if stopped else ("OPTIMAL" if done else "FEASIBLE"),
-        bound=bound,
+        # The bound assumes every meeting placed: leaving some out can save breaks.
+        bound=bound if sum(s is not None for s in final) >= placeable else None,
     )
 
 
