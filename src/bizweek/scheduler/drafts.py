@@ -183,6 +183,7 @@ def run(
 
     `on_progress` hears how far the solve is (placed, breaks, bound, time left); when
     `should_stop` says yes, the best schedule found so far becomes the draft."""
+    started = time.perf_counter()
     pairs = _check_request(event, day, by, tables)
     instance, slots, order = build_instance(event, day, pairs, tables)
     if not slots:
@@ -193,7 +194,11 @@ def run(
         on_progress(Progress(0, n, n, None, None, None, None, 0.0, time_limit))
     if len(instance.meetings) > LARGE_DAY:
         solution = improve(
-            fair, time_limit=time_limit, on_progress=on_progress, should_stop=should_stop
+            fair,
+            time_limit=max(1.0, time_limit - (time.perf_counter() - started)),
+            on_progress=on_progress,
+            should_stop=should_stop,
+            baseline=False,  # first-fit's repairs are slow on crowded days; not worth the wait
         )
         placed_slots = _within_capacity(instance, list(solution.slots))
     else:

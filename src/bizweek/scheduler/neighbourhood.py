@@ -230,14 +230,18 @@ def improve(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     report_every: float = 1.0,
+    baseline: bool = True,
+    merge: bool = True,
 ) -> Solution:
     """Best schedule found within `time_limit` seconds: a break-aware greedy start, then
     simulated annealing (`anneal`), then CP-SAT on small groups of participants.
 
     Meetings that cannot be placed stay out with a reason. Fairness is the per-participant
-    cap of `fairness_caps`. `should_stop` is polled about every second: when it says yes, the
-    best schedule so far is returned with status STOPPED. The plain first-fit greedy runs too,
-    as the baseline (`greedy_breaks`) and as the start when it places more.
+    cap of `fairness_caps`. The lower bound (`Solution.bound`) is given only when every
+    meeting that has an allowed slot is placed: it assumes all of them are. `should_stop`
+    is polled about every second: when it says yes, the best schedule so far is returned
+    with status STOPPED. With `baseline`, plain first-fit greedy runs too, as the baseline
+    (`greedy_breaks`) and as the start when it places more.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -250,14 +254,18 @@ def improve(
     lbs = {p: participant_lower_bound(inst, allowed, p, ms) for p, ms in mine.items()}
     bound = sum(lbs.values())
     placeable = sum(1 for a in allowed if a)
-    plain = greedy(inst, restarts=1)
-    greedy_breaks = plain.breaks
+    # The first-fit baseline: shown next to the result, and the start when it places more
+    # (its repairs can be slow on days with many meetings that do not fit, hence optional).
+    plain = greedy(inst, restarts=1) if baseline else None
+    greedy_breaks = plain.breaks if plain is not None else None
     if start is None:
         start = compact_start(inst, allowed, caps or dict.fromkeys(mine, n))
         # First-fit knows no interpreter limits: it is the start only when it places more
         # and keeps them.
-        if plain.placed > sum(s is not None for s in start) and not check(
-            inst, plain.slots, allow_unplaced=True, fairness=False
+        if (
+            plain is not None
+            and plain.placed > sum(s is not None for s in start)
+            and not check(inst, plain.slots, allow_unplaced=True, fairness=False)
         ):
             start = list(plain.slots)
     state = _State(inst, allowed, list(start), caps)
@@ -287,7 +295,7 @@ def improve(
                 placeable=placeable,
                 breaks=breaks,
                 over_cap=over,
-                bound=bound,
+                bound=bound if n - unplaced >= placeable else None,  # see `improve`
                 greedy_breaks=greedy_breaks,
                 elapsed=now - t0,
                 time_left=max(0.0, deadline - now),
@@ -303,8 +311,30 @@ def improve(
         return stopped
 
     report(force=True)
-    if n and not stopped:
-        anneal(state, (deadline - time.perf_counter()) * anneal_share, rng, tick=tick)
+    # Annealing in three rounds, each followed by whole-run moves for companies over the cap
+    # (cheap, and what annealing cannot do); the next round smooths their partners' days.
+    anneal_end = t0 + (deadline - t0) * anneal_share
+    rounds_ = 3 if merge else 1
+    for round_ in range(rounds_):
+        if not n or stopped:
+            break
+        hot = 0.5 * 0.1 ** (round_ / rounds_)  # one cooling schedule over all rounds
+        cold = 0.5 * 0.1 ** ((round_ + 1) / rounds_)
+        anneal(
+            state,
+            (anneal_end - time.perf_counter()) / (rounds_ - round_),
+            rng,
+            tick=tick,
+            t_start=hot,
+            t_end=cold,
+        )
+        if merge and state.caps is not None and not stopped:
+            for p in [p for p in state.mine if state.over(p)]:
+                if time.perf_counter() > deadline - 0.5:
+                    break
+                while state.over(p) and merge_runs(state, p):
+                    pass
+            report(force=True)
     while not stopped and time.perf_counter() < deadline - 0.05:
         if should_stop is not None and should_stop():
             stopped = True
@@ -344,7 +374,8 @@ def improve(
         optimal=done,
         seconds=time.perf_counter() - t0,
         status="STOPPED" if stopped else ("OPTIMAL" if done else "FEASIBLE"),
-        bound=bound,
+        # The bound assumes every meeting placed: leaving some out can save breaks.
+        bound=bound if sum(s is not None for s in final) >= placeable else None,
     )
 
 
@@ -752,3 +783,89 @@ def compact_start(
         for g in member_of[i]:
             group_use[g][s] += 1
     return slots
+
+
+def merge_runs(state: _State, p: int) -> bool:
+    """Try to move one whole run of participant p's meetings next to another of its runs
+    (or into the gap between two): the compound move annealing cannot make one meeting at a
+    time, because each single step helps p nothing and costs its partners. Kept only when
+    the day's (left out, over the cap, breaks) gets smaller; returns whether it did."""
+    inst = state.inst
+    busy = state.busy[p]
+    slots_p = sorted(busy)
+    runs: list[tuple[int, int]] = []
+    for s in slots_p:
+        if runs and runs[-1][1] == s - 1:
+            runs[-1] = (runs[-1][0], s)
+        else:
+            runs.append((s, s))
+    if len(runs) < 2:
+        return False
+    forbidden = inst.forbidden.get(p, set())
+    for a0, a1 in sorted(runs, key=lambda r: r[1] - r[0]):
+        length = a1 - a0 + 1
+        moving = [busy[s] for s in range(a0, a1 + 1)]
+        others = [r for r in runs if r != (a0, a1)]
+        options: list[list[int]] = []
+        for b0, b1 in others:
+            for left in range(length + 1):
+                target = list(range(b0 - left, b0)) + list(range(b1 + 1, b1 + 1 + length - left))
+                if all(1 <= t <= inst.n_slots and t not in forbidden for t in target) and not (
+                    set(target) & (set(busy) - set(range(a0, a1 + 1)))
+                ):
+                    options.append(target)
+        touched = {q for i in moving for q in inst.meetings[i][:2]}
+
+        def local(touched: set[int] = touched) -> tuple[int, int]:  # only these change
+            return sum(state.over(q) for q in touched), sum(state.breaks[q] for q in touched)
+
+        before = local()
+        for target in options:
+            assignment = _assign(state, moving, target)
+            if assignment is None:
+                continue
+            old = {i: state.slots[i] for i in assignment}
+            state.apply(assignment)
+            if local() < before:
+                return True
+            state.apply(old)
+    return False
+
+
+def _assign(state: _State, moving: list[int], target: list[int]) -> dict[int, int | None] | None:
+    """Meetings to target slots, one each, where the partner and a table are free."""
+    inst = state.inst
+    leaving = {state.slots[i] for i in moving}
+
+    def fits(i: int, t: int) -> bool:
+        if t not in state.allowed[i]:
+            return False
+        a, b, _ = inst.meetings[i]
+        for q in (a, b):
+            j = state.busy[q].get(t)
+            if j is not None and j not in moving:
+                return False
+        room = inst.n_tables - state.at[t] + (1 if t in leaving else 0)
+        if room <= 0:
+            return False
+        for g in state.member_of[i]:
+            if state.group_use[g][t] >= inst.capacity_groups[g][1].get(t, 0):
+                return False
+        return True
+
+    match: dict[int, int] = {}  # slot -> meeting
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for t in target:
+            if t in seen or not fits(i, t):
+                continue
+            seen.add(t)
+            if t not in match or augment(match[t], seen):
+                match[t] = i
+                return True
+        return False
+
+    for i in moving:
+        if not augment(i, set()):
+            return None
+    return {i: t for t, i in match.items()}
