@@ -80,3 +80,16 @@ def test_api_anonymous_conforms_to_its_schema(case, api_world):
 def test_api_with_a_token_conforms_to_its_schema(case, api_world):
     cache.clear()
     case.call_and_validate(headers=api_world, checks=CHECKS)
+
+
+def test_served_schema_has_no_duplicate_status_keys(client):
+    raw = client.get("/api/v1/openapi.json").content.decode()
+    pairs_seen = []
+
+    def no_duplicates(pairs):
+        keys = [key for key, _value in pairs]
+        pairs_seen.append(len(keys) == len(set(keys)))
+        return dict(pairs)
+
+    json.loads(raw, object_pairs_hook=no_duplicates)
+    assert all(pairs_seen)

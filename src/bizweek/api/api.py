@@ -40,8 +40,10 @@ class BizweekAPI(NinjaAPI):
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
+                documented = {str(code) for code in responses}  # ninja's keys are ints
                 for code, description in ERROR_RESPONSES.items():
-                    responses.setdefault(code, {"description": description, "content": error})
+                    if code not in documented:
+                        responses[code] = {"description": description, "content": error}
         return schema
 
 
