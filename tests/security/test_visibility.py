@@ -121,3 +121,7 @@ def test_contact_throttle_on_pages_says_so(client, settings, buyer_company):
     assert "p0@x.test" in client.get(f"/booths/{first.pk}/").content.decode()
     page = client.get(f"/booths/{second.pk}/").content.decode()
     assert "p1@x.test" not in page and "Please try again in a few minutes" in page
+
+
+def test_booth_id_beyond_64_bits_is_404(client):
+    assert client.get(f"/booths/{2**70}/").status_code == 404
