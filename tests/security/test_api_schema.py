@@ -11,7 +11,9 @@ import json
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -46,6 +48,18 @@ def test_served_schema_is_the_one_tested(client):
         client.get("/api/v1/openapi.json").json()["paths"].keys()
         == schema.raw_schema["paths"].keys()
     )
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """The WSGI handler closes the database connection after each request, as a server's
+    should; the test database lives in that connection's transaction (Django's test client
+    disconnects the same signal)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
