@@ -112,3 +112,16 @@ def test_api_paging_out_of_range_is_422(client, seller, params):
 
 def test_api_company_id_beyond_64_bits_is_4xx(client):
     assert client.get(f"/api/v1/companies/{2**64}").status_code in (404, 422)
+
+
+def test_contact_throttle_on_pages_says_so(client, settings, buyer_company):
+    settings.BIZWEEK_CONTACT_READS = "1/300"
+    first, second = (factories.make_company(contact_email=f"p{i}@x.test") for i in range(2))
+    client.force_login(factories.make_member(buyer_company, language="en"))
+    assert "p0@x.test" in client.get(f"/booths/{first.pk}/").content.decode()
+    page = client.get(f"/booths/{second.pk}/").content.decode()
+    assert "p1@x.test" not in page and "Please try again in a few minutes" in page
+
+
+def test_booth_id_beyond_64_bits_is_404(client):
+    assert client.get(f"/booths/{2**70}/").status_code == 404

@@ -1,5 +1,7 @@
 """API v1: one NinjaAPI, one router per app; every error is {"detail": ..., "code": ...}."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +16,40 @@ from .recommendations import router as recommendations_router
 from .stats import router as stats_router
 from .studio import router as studio_router
 
-api = NinjaAPI(
+# Every operation can answer these through the handlers below; the schema says so, so clients
+# (and schemathesis in CI) know every status they may meet.
+ERROR_RESPONSES = {
+    "401": "Not signed in, or a bad or expired token (`not_authenticated`).",
+    "403": "Signed in, but not allowed (`permission_denied`).",
+    "404": "No such object, or one you may not see (`not_found`).",
+    "413": "Request body too large (`too_large`).",
+    "422": "Invalid parameters or body; `detail` says which (`invalid`).",
+    "429": "Too many requests in a short time; try again later (`throttled`).",
+}
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {"detail": {"title": "Detail"}, "code": {"title": "Code", "type": "string"}},
+    "required": ["detail", "code"],
+}
+
+
+class BizweekAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                documented = {str(code) for code in responses}  # ninja's keys are ints
+                for code, description in ERROR_RESPONSES.items():
+                    if code not in documented:
+                        responses[code] = {"description": description, "content": error}
+        return schema
+
+
+api = BizweekAPI(
     title="Bizweek API",
     version="1",
     description="Companies, products, meeting requests and meetings of a Bizweek event.",

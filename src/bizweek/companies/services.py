@@ -396,11 +396,11 @@ def count_contact_read(user: User) -> bool:
     return ratelimit.allow("contacts", str(user.pk), limit=limit, window=window)
 
 
-def contacts_for(user: User | None, company: Company) -> bool:
-    """Show contacts on this page or response? Permission, then the bulk-reading limit
-    (a member reading their own company is not counted)."""
+def contacts_for(user: User | None, company: Company) -> str:
+    """Show contacts on this page? "shown", "throttled" (allowed, but past the bulk-reading
+    limit) or "" (not allowed). A member reading their own company is not counted."""
     if not may_see_contacts(user, company):
-        return False
-    if user.company_id == company.pk:
-        return True
-    return count_contact_read(user)
+        return ""
+    if user.company_id == company.pk or count_contact_read(user):
+        return "shown"
+    return "throttled"

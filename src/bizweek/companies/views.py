@@ -99,7 +99,8 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "company": company,
             "can_edit": request.user.has_perm("companies.change_company", company),
-            "can_see_contacts": services.contacts_for(request.user, company),
+            "contacts": (contacts := services.contacts_for(request.user, company)),
+            "can_see_contacts": contacts == "shown",
             "current_mark": mark_of(request.user.company, company)
             if request.user.is_authenticated
             else "",

@@ -140,6 +140,8 @@ class BoothState:
 
 def booth_state(company_id: int) -> BoothState | None:
     """One small query instead of building the company model: the fast path of cached pages."""
+    if not 0 < company_id < 2**63:  # no such row; the raw query would overflow the integer
+        return None
     quote = connection.ops.quote_name
     company, booth = quote(Company._meta.db_table), quote(Booth._meta.db_table)
     sql = (

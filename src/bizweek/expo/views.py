@@ -152,8 +152,9 @@ def _render_booth(
         "og_image": request.build_absolute_uri(parts["og_image"]) if parts["og_image"] else "",
         "can_request": can_request,
         "current_mark": _mark(request, company) if can_request else "",
-        "can_see_contacts": (see := company_services.contacts_for(request.user, company)),
-        "members": company.members.filter(is_active=True) if see else [],
+        "contacts": (contacts := company_services.contacts_for(request.user, company)),
+        "can_see_contacts": contacts == "shown",
+        "members": company.members.filter(is_active=True) if contacts == "shown" else [],
     }
     if csrf is not None:  # a placeholder the cached page swaps for each visitor's token
         context["csrf_token"] = csrf
