@@ -75,7 +75,7 @@ def say(message: str) -> None:
 
 
 def machine() -> dict[str, Any]:
-    return {**_machine(), "loadavg": loadavg()}
+    return {**_machine(), "loadavg": loadavg(), "shared": "2 cores shared by 8 developers"}
 
 
 # --- what ran ------------------------------------------------------------------------------
