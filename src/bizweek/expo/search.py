@@ -259,14 +259,28 @@ def ranked_ids(query: str, limit: int = 5000) -> list[tuple[int, float]]:
         bridged = _run(bridge, "OR", limit)
         best = bridged[0][1] if bridged else 0.0
         tiers.append([(pk, score) for pk, score in bridged if score >= BRIDGE_FLOOR * best])
-    if len(terms) > 1 and len({pk for tier in tiers for pk, _s in tier}) < PARTIAL_BELOW:
-        tiers.append(_run(terms, "OR", limit))
+    if len({pk for tier in tiers for pk, _s in tier}) < PARTIAL_BELOW:
+        partial = _partial_terms(terms)
+        if len(partial) > 1:
+            tiers.append(_run(partial, "OR", limit))
     ranked: dict[int, float] = {}
     for level, tier in enumerate(tiers):
         top = max((score for _pk, score in tier), default=0.0) or 1.0
         for pk, score in tier:  # a higher tier always outranks a lower one
             ranked.setdefault(pk, len(tiers) - level + max(score, 0.0) / top)
     return sorted(ranked.items(), key=lambda item: -item[1])[:limit]
+
+
+def _partial_terms(terms: list[Term]) -> list[Term]:
+    """The query's words for a best-partial-match run: each word, and a long CJK run also cut
+    into its pairs, since Korean and Chinese compounds are often written apart or in another
+    order in the text ("냉동오징어" for "냉동 오징어", 挖掘机破碎锤)."""
+    parts: dict[Term, None] = dict.fromkeys(terms)
+    for term in terms:
+        if term.kind == "phrase" and len(term.parts) > 2:
+            for pair in term.parts:
+                parts.setdefault(Term("char", (pair,)))
+    return list(parts)
 
 
 def _run(terms: list[Term], operator: str, limit: int) -> list[tuple[int, float]]:
