@@ -23,6 +23,7 @@ from bizweek.expo.models import Brochure, Product, ProductPhoto
 from bizweek.matching.models import MeetingRequest
 from bizweek.meetings.models import Meeting
 from bizweek.notifications.models import Notification
+from bizweek.studio.models import BroadcastSession, RundownItem
 from tests import factories
 
 from .matrix import API, NOT_REQUESTED, PAGES, ROLES
@@ -62,6 +63,7 @@ class World:
     token: ApiToken
     raw_tokens: dict[str, str]
     sector: Sector | None
+    session: BroadcastSession
 
 
 @pytest.fixture
@@ -116,6 +118,14 @@ def world(db, settings):
     raw_tokens = {
         role: ApiToken.issue(user, "matrix")[1] for role, user in users.items() if user is not None
     }
+    session = BroadcastSession.objects.create(
+        event=event,
+        title="Show",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        host=users["host"],
+    )
+    RundownItem.objects.create(session=session, company=seller)
     return World(
         users=users,
         seller=seller,
@@ -131,6 +141,7 @@ def world(db, settings):
         token=token,
         raw_tokens=raw_tokens,
         sector=sector,
+        session=session,
     )
 
 
