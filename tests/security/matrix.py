@@ -256,11 +256,18 @@ PAGES.update(
             {"anonymous": LOGIN, "buyer": 302, "interpreter": 302, "organizer": 302, "*": 403},
         ),
         "matching:propose_move": ("GET", _pk("meeting"), {"anonymous": LOGIN, "*": 405}),
-        "matching:accept_move": ("POST", lambda w: {"pk": 999999}, {"anonymous": LOGIN, "*": 404}),
+        # The seller proposed a move; the buyer answers it. The empty form has no time, so the
+        # interpreter and organizers (who can see the meeting) are sent back with "choose a time"
+        # before the service's own check (only the two companies) would refuse them: no change.
+        "matching:accept_move": (
+            "POST",
+            _pk("move"),
+            {"anonymous": LOGIN, "buyer": 302, "interpreter": 302, "organizer": 302, "*": 403},
+        ),
         "matching:decline_move": (
             "POST",
-            lambda w: {"pk": 999999},
-            {"anonymous": LOGIN, "*": 404},
+            _pk("move"),
+            {"anonymous": LOGIN, "buyer": 302, "*": 403},
         ),
         "scheduler:job": (
             "GET",
@@ -301,10 +308,11 @@ PAGES.update(
             ORGANIZER_ONLY,
         ),
         "dashboard:queue_meetings": ("POST", None, POST_ORGANIZER),
+        # The organizer's own finished export, whose file is gone: only they get that far.
         "dashboard:download_export": (
             "GET",
-            lambda w: {"pk": 999999},
-            {"anonymous": LOGIN, "*": 404},
+            _pk("export"),
+            {"anonymous": LOGIN, "organizer": 404, "*": 403},
         ),
         "dashboard:report": ("GET", None, ORGANIZER_ONLY),
         "dashboard:report_pdf": ("GET", None, ORGANIZER_ONLY),
