@@ -195,8 +195,8 @@ PAGES.update(
             lambda w: {"company_pk": w.seller.pk},
             {"visitor": 403, "interpreter": 403, "host": 403, "organizer": 403, "*": 302},
         ),
-        "matching:schedule": ("GET", None, ORGANIZER_ONLY),
-        "matching:schedule_run": (
+        "scheduler:schedule": ("GET", None, ORGANIZER_ONLY),
+        "scheduler:schedule_run": (
             "GET",
             lambda w: {"pk": 999999},
             {"anonymous": 302, "organizer": 404, "*": 403},
@@ -236,6 +236,118 @@ PAGES.update(
     }
 )
 
+# Video rooms and control tower, scheduler, organizer and company figures, audit log, studio.
+show = _pk("session")
+POST_ORGANIZER = {"anonymous": LOGIN, "organizer": 302, "*": 403}
+COMPANY_MEMBERS = {"anonymous": LOGIN, "buyer": 200, "exhibitor": 200, "pending": 200, "*": 403}
+SHOW_RUNNERS = {"anonymous": LOGIN, "host": 200, "organizer": 200, "*": 403}
+PAGES.update(
+    {
+        "companies:hs_search": ("GET", None, ALL_OK),
+        "companies:contacts": ("GET", None, ORGANIZER_ONLY),
+        "matching:request_message": (
+            "POST",
+            _pk("request"),
+            {"anonymous": LOGIN, "buyer": 302, "organizer": 302, "*": 403},
+        ),
+        "matching:meeting_message": (
+            "POST",
+            _pk("meeting"),
+            {"anonymous": LOGIN, "buyer": 302, "interpreter": 302, "organizer": 302, "*": 403},
+        ),
+        "matching:propose_move": ("GET", _pk("meeting"), {"anonymous": LOGIN, "*": 405}),
+        # The seller proposed a move; the buyer answers it. The empty form has no time, so the
+        # interpreter and organizers (who can see the meeting) are sent back with "choose a time"
+        # before the service's own check (only the two companies) would refuse them: no change.
+        "matching:accept_move": (
+            "POST",
+            _pk("move"),
+            {"anonymous": LOGIN, "buyer": 302, "interpreter": 302, "organizer": 302, "*": 403},
+        ),
+        "matching:decline_move": (
+            "POST",
+            _pk("move"),
+            {"anonymous": LOGIN, "buyer": 302, "*": 403},
+        ),
+        "scheduler:job": (
+            "GET",
+            lambda w: {"pk": 999999},
+            {"anonymous": LOGIN, "organizer": 404, "*": 403},
+        ),
+        "scheduler:job_progress": (
+            "GET",
+            lambda w: {"pk": 999999},
+            {"anonymous": LOGIN, "organizer": 404, "*": 403},
+        ),
+        "meetings:room": (
+            "GET",
+            _pk("meeting"),
+            {"anonymous": LOGIN, "buyer": 200, "interpreter": 200, "organizer": 200, "*": 403},
+        ),
+        "meetings:not_happened": (
+            "POST",
+            _pk("meeting"),
+            {"anonymous": LOGIN, "buyer": 302, "organizer": 302, "*": 403},
+        ),
+        "meetings:log": (
+            "GET",
+            lambda w: {"pk": w.meeting.pk, "company_id": w.seller.pk},
+            {"anonymous": LOGIN, "interpreter": 200, "*": 403},
+        ),
+        "meetings:rates": ("GET", None, ORGANIZER_ONLY),
+        "meetings:tower": ("GET", None, ORGANIZER_ONLY),
+        "meetings:checks": ("GET", None, ORGANIZER_ONLY),
+        "meetings:check": ("GET", None, SIGNED_IN),
+        "audit:log": ("GET", None, ORGANIZER_ONLY),
+        "dashboard:figures": ("GET", None, ORGANIZER_ONLY),
+        "dashboard:export_all": ("GET", lambda w: {"fmt": "xlsx"}, ORGANIZER_ONLY),
+        "dashboard:meetings": ("GET", lambda w: {"fmt": "csv"}, ORGANIZER_ONLY),
+        "dashboard:export": (
+            "GET",
+            lambda w: {"key": "companies_by_role", "fmt": "csv"},
+            ORGANIZER_ONLY,
+        ),
+        "dashboard:queue_meetings": ("POST", None, POST_ORGANIZER),
+        # The organizer's own finished export, whose file is gone: only they get that far.
+        "dashboard:download_export": (
+            "GET",
+            _pk("export"),
+            {"anonymous": LOGIN, "organizer": 404, "*": 403},
+        ),
+        "dashboard:report": ("GET", None, ORGANIZER_ONLY),
+        "dashboard:report_pdf": ("GET", None, ORGANIZER_ONLY),
+        "dashboard:nudges": ("POST", None, POST_ORGANIZER),
+        "dashboard:mine": ("GET", None, COMPANY_MEMBERS),
+        "dashboard:my_export_all": ("GET", lambda w: {"fmt": "xlsx"}, COMPANY_MEMBERS),
+        "dashboard:my_export": (
+            "GET",
+            lambda w: {"key": "visits_by_day", "fmt": "csv"},
+            COMPANY_MEMBERS,
+        ),
+        "dashboard:leads": ("GET", lambda w: {"fmt": "csv"}, COMPANY_MEMBERS),
+        "studio:schedule": ("GET", None, ALL_OK),
+        "studio:watch": ("GET", show, ALL_OK),
+        "studio:ics": ("GET", show, ALL_OK),
+        # Refused consultations (no product sent) go back to the show with a message.
+        "studio:request": ("POST", show, {"*": 302}),
+        # No recording on disk in the test world.
+        "studio:hls": ("GET", lambda w: {"pk": w.session.pk, "name": "index.m3u8"}, {"*": 404}),
+        "studio:console": ("GET", show, SHOW_RUNNERS),
+        "studio:destinations": (
+            "POST",
+            show,
+            {"anonymous": LOGIN, "host": 302, "organizer": 302, "*": 403},
+        ),
+        "studio:action": (
+            "POST",
+            lambda w: {"pk": w.session.pk, "action": "key"},
+            {"anonymous": LOGIN, "host": 302, "organizer": 302, "*": 403},
+        ),
+        "studio:health": ("GET", show, SHOW_RUNNERS),
+        "studio:figures": ("GET", show, SHOW_RUNNERS),
+    }
+)
+
 API: dict[tuple[str, str], tuple[object, object, dict]] = {
     ("GET", "/api/v1/companies"): (None, None, ALL_OK),
     ("GET", "/api/v1/companies/{company_id}"): (
@@ -269,4 +381,22 @@ API: dict[tuple[str, str], tuple[object, object, dict]] = {
         {"anonymous": 401, "exhibitor": 404, "pending": 404, "*": 403},
     ),
     ("GET", "/api/v1/meetings"): (None, None, {"anonymous": 401, "*": 200}),
+    ("GET", "/api/v1/broadcasts"): (None, None, ALL_OK),
+    ("GET", "/api/v1/broadcasts/{broadcast_id}"): (
+        lambda w: {"broadcast_id": w.session.pk},
+        None,
+        ALL_OK,
+    ),
+    ("GET", "/api/v1/stats"): (
+        None,
+        None,
+        {
+            "anonymous": 401,
+            "buyer": 200,
+            "exhibitor": 200,
+            "pending": 200,
+            "organizer": 200,
+            "*": 403,
+        },
+    ),
 }

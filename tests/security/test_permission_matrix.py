@@ -19,10 +19,13 @@ from django.utils import timezone
 
 from bizweek.accounts.models import ApiToken, Role, User
 from bizweek.companies.models import Company, CompanyStatus, Sector
+from bizweek.dashboard.models import Export, ExportStatus
 from bizweek.expo.models import Brochure, Product, ProductPhoto
 from bizweek.matching.models import MeetingRequest
+from bizweek.matching.talk import MoveProposal
 from bizweek.meetings.models import Meeting
 from bizweek.notifications.models import Notification
+from bizweek.studio.models import BroadcastSession, RundownItem
 from tests import factories
 
 from .matrix import API, NOT_REQUESTED, PAGES, ROLES
@@ -62,6 +65,9 @@ class World:
     token: ApiToken
     raw_tokens: dict[str, str]
     sector: Sector | None
+    session: BroadcastSession
+    move: MoveProposal
+    export: Export
 
 
 @pytest.fixture
@@ -116,6 +122,24 @@ def world(db, settings):
     raw_tokens = {
         role: ApiToken.issue(user, "matrix")[1] for role, user in users.items() if user is not None
     }
+    move = MoveProposal.objects.create(
+        meeting=meeting,
+        proposed_by=seller,
+        created_by=owner,
+        times=[(starts + timedelta(hours=2)).isoformat()],
+        old_starts_at=starts,
+    )
+    export = Export.objects.create(
+        requested_by=users["organizer"], status=ExportStatus.DONE, file_name="gone.xlsx"
+    )
+    session = BroadcastSession.objects.create(
+        event=event,
+        title="Show",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        host=users["host"],
+    )
+    RundownItem.objects.create(session=session, company=seller)
     return World(
         users=users,
         seller=seller,
@@ -131,6 +155,9 @@ def world(db, settings):
         token=token,
         raw_tokens=raw_tokens,
         sector=sector,
+        session=session,
+        move=move,
+        export=export,
     )
 
 
