@@ -142,9 +142,12 @@ def _extra_chinese() -> dict[str, str]:
 
 
 @functools.cache
-def _everyday() -> tuple[dict[str, str], int]:
+def _everyday() -> tuple[dict[str, str], int, frozenset[str]]:
     table = dict(_data_lines("everyday-english.txt"))
-    return table, max((len(key.split()) for key in table), default=1)
+    firsts = frozenset(key.split()[0] for key in table) | frozenset(
+        key.split()[0] + "s" for key in table
+    )
+    return table, max((len(key.split()) for key in table), default=1), firsts
 
 
 def _gloss_chinese(run: str, out: list[str]) -> None:
@@ -165,9 +168,11 @@ def _gloss_chinese(run: str, out: list[str]) -> None:
 
 
 def _gloss_english(text: str, out: list[str]) -> None:
-    table, longest = _everyday()
+    table, longest, firsts = _everyday()
     words = LATIN_WORD.findall(text.lower())
     for i in range(len(words)):
+        if words[i] not in firsts:  # most words start no entry: skip them cheaply
+            continue
         for size in range(min(longest, len(words) - i), 0, -1):
             key = " ".join(words[i : i + size])
             if key in table:
