@@ -366,3 +366,17 @@ def test_cli_text_output_and_unknown_id(hall):
     assert hall.excavators.external_id in out.getvalue().splitlines()[0]
     with pytest.raises(CommandError, match="NOPE"):
         call_command("recommend", "NOPE")
+
+
+def test_home_page_does_not_wait_for_a_first_index_build(client, hall):
+    """Until the index exists the home page points to "For you" instead of building it inside
+    the request; once built, the home page lists the suggestions (even if slightly stale)."""
+    buyer = factories.make_member(hall.chinese, email="home-buyer@example.test")
+    client.force_login(buyer)
+    page = client.get("/accounts/me/").content.decode()
+    assert rec.cached_index() is None
+    assert "being prepared" in page
+    rec.get_index()
+    page = client.get("/accounts/me/").content.decode()
+    assert "being prepared" not in page
+    assert "대한중장비" in page

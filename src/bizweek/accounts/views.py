@@ -41,11 +41,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {"company": user.company, **home.build(user)}
     if user.company is not None and user.company.is_approved:
-        from bizweek.recommend.services import recommend
+        from bizweek.recommend.services import index_is_built, recommend
 
-        items = recommend(user.company, limit=5, language=request.LANGUAGE_CODE)
-        marks = dict(user.company.marks_given.values_list("target_id", "value"))
-        context["recommendations"] = [(item, marks.get(item.company.pk, "")) for item in items]
+        # The home page never waits for a first index build (seconds, with the dictionary
+        # loaded): until `bizweek serve` has built it, the card points to "For you".
+        if index_is_built():
+            items = recommend(user.company, limit=5, language=request.LANGUAGE_CODE, stale_ok=True)
+            marks = dict(user.company.marks_given.values_list("target_id", "value"))
+            context["recommendations"] = [(item, marks.get(item.company.pk, "")) for item in items]
+        else:
+            context["recommendations_pending"] = True
     return render(request, "accounts/dashboard.html", context)
 
 

@@ -401,6 +401,12 @@ def get_index() -> RecommendationIndex:
         return _cache
 
 
+def cached_index() -> RecommendationIndex | None:
+    """The index last built in this process, possibly stale: pages that must not wait for a
+    build (the home page) read it; `bizweek serve` rebuilds it in the background every minute."""
+    return _cache
+
+
 def clear_cache() -> None:
     """Forget the built index (e.g. after bulk updates that bypass `updated_at`)."""
     global _cache

@@ -50,6 +50,7 @@ from .index import (  # noqa: F401  re-exported: named through this module
     PairScores,
     RecommendationIndex,
     build_index,
+    cached_index,
     clear_cache,
     fingerprint,
     get_index,
@@ -229,13 +230,15 @@ def explain(
     return [reason for _value, reason in weighted]
 
 
-def recommend(company: Company, limit: int = 10, *, language: str = "en") -> list[Recommendation]:
+def recommend(
+    company: Company, limit: int = 10, *, language: str = "en", stale_ok: bool = False
+) -> list[Recommendation]:
     """The counterparts `company` should meet, best first, each with its reasons.
 
     Only approved companies of the other role; pairs with a "No thanks" mark (either side) or a
     pending, accepted or declined request are left out. A company that is not approved gets none.
     """
-    index = get_index()
+    index = (cached_index() if stale_ok else None) or get_index()
     row = index.row_of.get(company.pk)
     if row is None or limit <= 0:
         return []
@@ -270,6 +273,12 @@ def _top(values: np.ndarray, ids: np.ndarray, k: int, axis: int) -> tuple[np.nda
     part = np.argpartition(-values, k - 1, axis=axis)
     part = part[:k] if axis == 0 else part[:, :k]
     return np.take_along_axis(values, part, axis=axis), np.take_along_axis(ids, part, axis=axis)
+
+
+def index_is_built() -> bool:
+    """Whether this process has an index (a first build takes seconds: pages that must answer
+    at once show recommendations only when this is true)."""
+    return cached_index() is not None
 
 
 def recommend_all(limit: int = 10) -> dict[int, list[tuple[int, float]]]:
