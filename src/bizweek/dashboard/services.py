@@ -332,7 +332,7 @@ def _consultation_tables(
         [country_name(row["buyer__country"]), *consultations.cells(row)]
         for row in rows.values("buyer__country")
         .annotate(**aggs)
-        .order_by("-held", "buyer__country")
+        .order_by("-held", "-consultation_confirmed", "buyer__country")
     ]
     company_rows = list(
         rows.values("seller").annotate(**aggs).order_by("-held", "-consultation_confirmed")
@@ -372,7 +372,7 @@ def _consultation_tables(
         gettext_lazy("Day"),
     ]
     return [
-        Table(key, title, [first[i], *columns], data, chart=2 if i < 3 else 1, note=note)
+        Table(key, title, [first[i], *columns], data, chart=1, note=note)
         for i, (key, title, data) in enumerate(make)
     ]
 
