@@ -41,7 +41,7 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 
 # The benchmarks (the other bench/*.py files are their shared modules).
-BENCHMARKS = bench/hall.py bench/recommend.py bench/schedule.py bench/dashboard.py
+BENCHMARKS = bench/hall.py bench/recommend.py bench/schedule.py bench/meeting_join.py bench/dashboard.py
 
 # bench/hall.py drives its concurrent phases with wrk (Debian package `wrk`); without it, it falls
 # back to a Python load generator that competes with the server for the same cores.

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from bizweek.meetings.consumers import MeetingRoomConsumer
+from bizweek.meetings.consumers import ControlTowerConsumer, MeetingRoomConsumer
 
 websocket_urlpatterns: list = [
+    path("ws/meetings/tower/", ControlTowerConsumer.as_asgi()),
     path("ws/meetings/<int:pk>/", MeetingRoomConsumer.as_asgi()),
 ]

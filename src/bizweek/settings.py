@@ -236,6 +236,8 @@ BIZWEEK_STUN_URLS = env_list("BIZWEEK_STUN_URLS", "")
 BIZWEEK_TURN_URLS = env_list("BIZWEEK_TURN_URLS", "")
 BIZWEEK_TURN_SECRET = os.environ.get("BIZWEEK_TURN_SECRET", "")
 BIZWEEK_TURN_MARGIN_MINUTES = int(os.environ.get("BIZWEEK_TURN_MARGIN_MINUTES", "15"))
+# "relay" sends all media through TURN (hides participants' addresses from each other).
+BIZWEEK_ICE_TRANSPORT_POLICY = os.environ.get("BIZWEEK_ICE_TRANSPORT_POLICY", "all")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 if os.environ.get("EMAIL_HOST"):

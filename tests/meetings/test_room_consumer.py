@@ -244,3 +244,21 @@ def test_error_message_is_in_the_users_language(meeting, buyer):
         await ws.disconnect()
 
     run(scenario)
+
+
+def test_control_tower_gets_live_status_and_refuses_others(meeting, exhibitor, organizer):
+    async def scenario():
+        tower = WebsocketCommunicator(APP, "/ws/meetings/tower/")
+        tower.scope["user"] = organizer
+        assert (await tower.connect())[0]
+        outsider = WebsocketCommunicator(APP, "/ws/meetings/tower/")
+        outsider.scope["user"] = exhibitor
+        assert not (await outsider.connect())[0]
+        ws, _, _ = await join(meeting, exhibitor)
+        status = await tower.receive_json_from(timeout=3)
+        assert status == {"type": "status", "meeting": meeting.pk, "status": "one_side"}
+        await ws.disconnect()
+        assert (await tower.receive_json_from(timeout=3))["status"] == "waiting"
+        await tower.disconnect()
+
+    run(scenario)

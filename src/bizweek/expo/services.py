@@ -339,3 +339,17 @@ def visit_stats(company: Company | None, *, by: User, days: int = 14) -> dict:
         "views": totals["views"] or 0,
         "today": per_day.get(visits_module.visit_day(), 0),
     }
+
+
+def check_shared_file(upload: Any) -> tuple[str, Any, str]:
+    """A file shared in a meeting room, checked like booth uploads: a PDF that opens, or a
+    picture re-encoded to its pixels. Returns (kind, content to store, extension)."""
+    from .uploads import clean_image, clean_pdf
+
+    name = (getattr(upload, "name", "") or "").lower()
+    if name.endswith(".pdf") or getattr(upload, "content_type", "") == "application/pdf":
+        clean_pdf(upload)
+        upload.seek(0)
+        return "pdf", upload, ".pdf"
+    image = clean_image(upload)
+    return "image", image.content, image.extension

@@ -54,6 +54,20 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             group_name(self.meeting_id),
             {"type": "peer.joined", "peer": welcome["you"], "channel": self.channel_name},
         )
+        await self._tell_tower()
+
+    async def _tell_tower(self) -> None:
+        """Organizers' control tower shows each room's status live."""
+        status = await database_sync_to_async(self._status)()
+        await self.channel_layer.group_send(
+            services.TOWER_GROUP,
+            {"type": "tower.status", "meeting": self.meeting_id, "status": status},
+        )
+
+    def _status(self) -> str:
+        return services.meeting_status(
+            Meeting.objects.select_related("event").get(pk=self.meeting_id)
+        )
 
     @database_sync_to_async
     def _admit(self) -> tuple[str, dict] | None:
@@ -77,9 +91,13 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             "you": you,
             "peers": [p for p in services.room_peers(meeting) if p["id"] != self.peer_id],
             "closes_at": closes.isoformat(),
-            "can_extend": services.can_extend(meeting),
+            "can_extend": meeting.extended_minutes == 0 and not services.next_slot_busy(meeting),
             "ice_servers": ice.ice_servers(self.user.pk, closes),
+            "ice_transport_policy": ice.transport_policy(),
             "chat": services.chat_history(meeting),
+            "files": [
+                services.file_payload(f) for f in meeting.files.select_related("uploaded_by")
+            ],
         }
 
     async def disconnect(self, code: int) -> None:
@@ -91,6 +109,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             group_name(self.meeting_id), {"type": "peer.left", "id": self.peer_id}
         )
         self.peer_id = None
+        await self._tell_tower()
 
     # --- from the browser ------------------------------------------------------------------
 
@@ -204,6 +223,9 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
                 {"type": "media", **{k: v for k, v in event.items() if k != "type"}}
             )
 
+    async def file_shared(self, event: dict) -> None:
+        await self.send_json({"type": "file", **event["file"]})
+
     async def room_extended(self, event: dict) -> None:
         await self.send_json({"type": "extended", "closes_at": event["closes_at"]})
 
@@ -214,3 +236,28 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
+
+
+class ControlTowerConsumer(AsyncWebsocketConsumer):
+    """Organizers only: `status` messages for every room whose presence changes."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not (user and user.is_authenticated and user.is_organizer):
+            await self.close(code=REFUSED)
+            return
+        await self.channel_layer.group_add(services.TOWER_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(services.TOWER_GROUP, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The tower only listens."""
+
+    async def tower_status(self, event: dict) -> None:
+        await self.send(
+            text_data=json.dumps(
+                {"type": "status", "meeting": event["meeting"], "status": event["status"]}
+            )
+        )

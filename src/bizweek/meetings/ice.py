@@ -34,3 +34,8 @@ def ice_servers(user_id: int, valid_until: datetime) -> list[dict]:
             {"urls": list(settings.BIZWEEK_TURN_URLS), "username": username, "credential": password}
         )
     return servers
+
+
+def transport_policy() -> str:
+    """RTCPeerConnection's iceTransportPolicy: "relay" forces every call through TURN."""
+    return "relay" if settings.BIZWEEK_ICE_TRANSPORT_POLICY == "relay" else "all"

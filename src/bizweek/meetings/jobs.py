@@ -1,4 +1,5 @@
-"""Periodic work: meeting reminders and expiring stale requests (run by `bizweek serve`)."""
+"""Periodic work: meeting reminders, outcomes of finished meetings and expiring stale
+requests (run by `bizweek serve`)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ logger = logging.getLogger(__name__)
 def run_once() -> tuple[int, int]:
     from bizweek.matching.services import expire_stale
 
-    from .services import send_due_reminders
+    from .services import decide_due_outcomes, send_due_reminders
 
-    return send_due_reminders(), expire_stale()
+    reminded, expired = send_due_reminders(), expire_stale()
+    decided = decide_due_outcomes()  # meetings whose slot ended: held, partial or no-show
+    if decided:
+        logger.info("decided the outcome of %d meeting(s)", decided)
+    return reminded, expired
 
 
 NUDGE_EVERY = 3600.0  # seconds; the job itself reminds each person at most every two days

@@ -360,3 +360,22 @@ class ConnectionCheck(models.Model):
     @property
     def passed(self) -> bool:
         return self.camera and self.microphone and self.relay
+
+
+class SharedFile(models.Model):
+    """A PDF or picture shared in a meeting room (checked like booth uploads)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="files")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to="meetings/")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10)  # "pdf" or "image"
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

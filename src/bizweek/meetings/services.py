@@ -22,6 +22,7 @@ from .models import (
     Attendance,
     Booking,
     ChatMessage,
+    ConnectionCheck,
     ConsultationLog,
     ExchangeRate,
     LogCurrency,
@@ -31,6 +32,7 @@ from .models import (
     MeetingState,
     Outcome,
     RoomRole,
+    SharedFile,
     company_key,
     user_key,
 )
@@ -381,6 +383,77 @@ def extend(meeting: Meeting, *, by: User, now: datetime | None = None) -> Meetin
     return meeting
 
 
+TOWER_GROUP = "meetings.tower"
+
+
+def meeting_status(meeting: Meeting, now: datetime | None = None) -> str:
+    """The control tower's word for a meeting right now: waiting, one_side, both_in,
+    interpreter_in (both companies and the interpreter), ended, or the outcome once decided."""
+    now = now or timezone.now()
+    outcome = outcome_of(meeting)
+    if outcome is not None:
+        return outcome.outcome
+    if now >= room_closes_at(meeting):
+        return "ended"
+    roles = set(
+        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
+            "role", flat=True
+        )
+    )
+    companies = {RoomRole.SELLER, RoomRole.BUYER} & roles
+    if len(companies) == 2:
+        return "interpreter_in" if RoomRole.INTERPRETER in roles else "both_in"
+    if companies:
+        return "one_side"
+    return "waiting"
+
+
+def current_slot_meetings(event: Event, now: datetime | None = None) -> QuerySet[Meeting]:
+    """Meetings whose room is open now or opens soon (the current slot, as the tower shows it)."""
+    now = now or timezone.now()
+    rules = policy(event)
+    return (
+        Meeting.objects.filter(
+            event=event,
+            state=MeetingState.SCHEDULED,
+            starts_at__lte=now + timedelta(minutes=rules.room_opens_minutes),
+            ends_at__gt=now - timedelta(minutes=rules.extension_minutes),
+        )
+        .select_related("seller", "buyer", "interpreter", "event")
+        .order_by("starts_at", "pk")
+    )
+
+
+def record_check(user: User, *, camera: bool, microphone: bool, relay: bool) -> ConnectionCheck:
+    """Keep a connection test's result (`relay`: a connection through TURN when TURN is
+    configured, otherwise a direct one)."""
+    return ConnectionCheck.objects.create(
+        user=user, camera=bool(camera), microphone=bool(microphone), relay=bool(relay)
+    )
+
+
+def check_overview(event: Event) -> list[dict]:
+    """Everyone who has a scheduled meeting in the event, with their latest connection test
+    (None when they never tried), those who have not passed first."""
+    meetings = Meeting.objects.filter(event=event, state=MeetingState.SCHEDULED)
+    companies = set(meetings.values_list("seller_id", flat=True)) | set(
+        meetings.values_list("buyer_id", flat=True)
+    )
+    people = (
+        User.objects.filter(
+            Q(company_id__in=companies) | Q(interpreted_meetings__in=meetings), is_active=True
+        )
+        .distinct()
+        .select_related("company")
+    )
+    latest: dict[int, ConnectionCheck] = {}
+    for check in ConnectionCheck.objects.filter(user__in=people).order_by("checked_at"):
+        latest[check.user_id] = check
+    rows = [{"user": person, "check": latest.get(person.pk)} for person in people]
+    rows.sort(key=lambda row: (bool(row["check"] and row["check"].passed), str(row["user"])))
+    return rows
+
+
 # --- Attendance and outcome ------------------------------------------------------------------
 
 
@@ -543,6 +616,38 @@ def post_chat(meeting: Meeting, *, author: User, text: str) -> ChatMessage:
     return ChatMessage.objects.create(meeting=meeting, author=author, text=text)
 
 
+def share_file(meeting: Meeting, upload: object, *, by: User) -> SharedFile:
+    """Keep a file a participant shares in the room: a PDF or a picture, checked by content
+    and size like booth uploads (expo.services.check_shared_file); observers only watch."""
+    from bizweek.expo.services import check_shared_file
+    from bizweek.expo.uploads import random_name
+
+    if room_role(by, meeting) in (None, RoomRole.OBSERVER):
+        raise PermissionDenied(_("Only participants can share files."))
+    if room_state(meeting) != "open":
+        raise ValidationError(_("The room is closed."))
+    kind, content, extension = check_shared_file(upload)
+    # Named for what it now is (pictures are re-encoded), so the download's type is right.
+    stem = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    name = (stem[:180] or "file") + extension
+    shared = SharedFile(meeting=meeting, uploaded_by=by, name=name, kind=kind)
+    shared.file.save(random_name(extension), content, save=True)
+    return shared
+
+
+def file_payload(shared: SharedFile) -> dict:
+    from django.urls import reverse
+
+    return {
+        "id": shared.pk,
+        "name": shared.name,
+        "kind": shared.kind,
+        "author": str(shared.uploaded_by) if shared.uploaded_by else "",
+        "url": reverse("meetings:file", args=[shared.meeting_id, shared.pk]),
+        "at": shared.created_at.isoformat(),
+    }
+
+
 # --- Exchange rates and the consultation log (상담일지) ----------------------------------------
 
 CENT = Decimal("0.01")
@@ -585,6 +690,16 @@ def to_usd(event: Event, amount: Decimal | None, currency: str) -> Decimal | Non
             % {"currency": currency}
         )
     return (Decimal(amount) * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def set_report_deadline(event: Event, deadline: datetime | None, *, by: User) -> MeetingPolicy:
+    """Organizers set until when logs may be filed (None: until business matching ends)."""
+    if not by.is_organizer:
+        raise PermissionDenied(_("Only organizers can see this page."))
+    rules, _created = MeetingPolicy.objects.get_or_create(event=event)
+    rules.report_deadline = deadline
+    rules.save(update_fields=["report_deadline"])
+    return rules
 
 
 def report_deadline(event: Event) -> datetime:
