@@ -22,7 +22,7 @@ messages: install
 run: install messages
 	$(BIN)/bizweek migrate --noinput
 	$(BIN)/bizweek demo --if-empty
-	$(BIN)/bizweek serve --host $(HOST) --port $(PORT)
+	BIZWEEK_SITE_URL=$${BIZWEEK_SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/bizweek serve --host $(HOST) --port $(PORT)
 
 # The suite runs on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set (.ci/run sets it).
 test: install messages
@@ -35,13 +35,15 @@ test: install messages
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/bandit -q -c pyproject.toml -r src
+	$(BIN)/python tools/audit.py
 
 format: install
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
 # The benchmarks (the other bench/*.py files are their shared modules).
-BENCHMARKS = bench/hall.py bench/recommend.py bench/schedule.py bench/meeting_join.py bench/dashboard.py
+BENCHMARKS = bench/hall.py bench/recommend.py bench/schedule.py bench/meeting_join.py bench/dashboard.py bench/chat_fanout.py
 
 # bench/hall.py drives its concurrent phases with wrk (Debian package `wrk`); without it, it falls
 # back to a Python load generator that competes with the server for the same cores.

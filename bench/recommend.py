@@ -18,7 +18,7 @@ checking that it holds exactly what the generator gives for that seed), regenera
 with the same seed in the same order as demo/builder.py (sellers, then buyers) to recover
 `intent_hs`, and evaluates:
 
-- ours: `recommend_all(10)` (bizweek.matching.recommend);
+- ours: `recommend_all(10)` (bizweek.recommend.services);
 - random: 10 random counterparts;
 - popularity: the counterparts with the most meeting requests;
 - category: counterparts sharing the most sectors (random among ties);
@@ -143,7 +143,7 @@ def check_database(sellers: list[dict], buyers: list[dict]) -> dict[str, int]:
 
 def blocked_pairs() -> set[tuple[int, int]]:
     from bizweek.matching.models import Mark, MarkValue, MeetingRequest
-    from bizweek.matching.recommend import BLOCKING_STATES
+    from bizweek.recommend.services import BLOCKING_STATES
 
     pairs: set[tuple[int, int]] = set()
     requests = MeetingRequest.objects.filter(state__in=BLOCKING_STATES)
@@ -393,7 +393,7 @@ def run_ours(truth: Truth, buyers: list[dict], seed: int) -> dict[str, Any]:
     import numpy as np
 
     from bizweek.companies.models import Company
-    from bizweek.matching import recommend as rec
+    from bizweek.recommend import services as rec
 
     rec.clear_cache()
     say("ours: building the index and every company's top 10 (cold)")

@@ -60,3 +60,9 @@ def buyer(buyer_company):
 @pytest.fixture
 def event(db):
     return factories.make_event()
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: the Playwright driver keeps an event loop open in the test thread
+    for the rest of the run, and tests that run their own loop (asyncio.run) must come first."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

@@ -9,6 +9,8 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from bizweek.core.siteurl import site_url
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,7 +29,7 @@ def send_templated_mail(
     if not to:
         return False
     with translation.override(language or settings.LANGUAGE_CODE):
-        context = {"site_url": settings.SITE_URL, **context}
+        context = {"site_url": site_url(), **context}
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context)
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])

@@ -3,8 +3,10 @@
 from django.urls import path
 
 from bizweek.meetings.consumers import ControlTowerConsumer, MeetingRoomConsumer
+from bizweek.studio.consumers import StudioConsumer
 
 websocket_urlpatterns: list = [
     path("ws/meetings/tower/", ControlTowerConsumer.as_asgi()),
     path("ws/meetings/<int:pk>/", MeetingRoomConsumer.as_asgi()),
+    path("ws/studio/<int:session_id>/", StudioConsumer.as_asgi()),
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
     "channels",
+    "ninja",  # serves the API docs' scripts from our static files (CSP), not a CDN
     "django_tasks",
     "django_tasks_db",
     "bizweek.core",
@@ -69,10 +70,13 @@ INSTALLED_APPS = [
     "bizweek.companies",
     "bizweek.expo",
     "bizweek.matching",
+    "bizweek.scheduler",
+    "bizweek.recommend",
     "bizweek.meetings",
     "bizweek.notifications",
     "bizweek.audit",
     "bizweek.dashboard",
+    "bizweek.studio",
     "bizweek.demo",
 ]
 
@@ -83,11 +87,13 @@ MIDDLEWARE = [
     "bizweek.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "bizweek.core.siteurl.SiteURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "bizweek.accounts.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bizweek.core.middleware.SecurityHeadersMiddleware",  # CSP, no-store for signed-in pages
 ]
 
 ROOT_URLCONF = "bizweek.urls"
@@ -169,8 +175,13 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "bizweek.accounts.backends.ThrottledModelBackend",  # ModelBackend, hashing bounded
 ]
+# Sign-in throttles (accounts/forms.py): failed attempts per account and per client address
+# within BIZWEEK_LOGIN_WINDOW seconds, after which even the right password is refused.
+BIZWEEK_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("BIZWEEK_LOGIN_FAILURES_PER_ACCOUNT", "5"))
+BIZWEEK_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("BIZWEEK_LOGIN_FAILURES_PER_ADDRESS", "30"))
+BIZWEEK_LOGIN_WINDOW = int(os.environ.get("BIZWEEK_LOGIN_WINDOW", "900"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -222,11 +233,15 @@ BIZWEEK_VISIT_BATCH_SECONDS = float(os.environ.get("BIZWEEK_VISIT_BATCH_SECONDS"
 # Upload limits (bytes). Django refuses larger request bodies before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request body ceilings, checked by the server before a body is read (core/handler.py):
+# multipart uploads (the largest file is a 200 MiB video), and everything else.
+BIZWEEK_MAX_UPLOAD_BODY = int(os.environ.get("BIZWEEK_MAX_UPLOAD_BODY", 210 * 2**20))
+BIZWEEK_MAX_FORM_BODY = int(os.environ.get("BIZWEEK_MAX_FORM_BODY", 2 * 2**20))
 BIZWEEK_MAX_SPREADSHEET_BYTES = int(os.environ.get("BIZWEEK_MAX_SPREADSHEET_BYTES", 20 * 2**20))
 
 # Recommendations: the text-similarity backend, and a local model directory for embeddings.
 BIZWEEK_RECOMMENDER_BACKEND = os.environ.get(
-    "BIZWEEK_RECOMMENDER_BACKEND", "bizweek.matching.similarity.TfidfBackend"
+    "BIZWEEK_RECOMMENDER_BACKEND", "bizweek.recommend.similarity.TfidfBackend"
 )
 BIZWEEK_EMBEDDING_MODEL_PATH = os.environ.get("BIZWEEK_EMBEDDING_MODEL_PATH", "")
 
@@ -238,6 +253,15 @@ BIZWEEK_TURN_SECRET = os.environ.get("BIZWEEK_TURN_SECRET", "")
 BIZWEEK_TURN_MARGIN_MINUTES = int(os.environ.get("BIZWEEK_TURN_MARGIN_MINUTES", "15"))
 # "relay" sends all media through TURN (hides participants' addresses from each other).
 BIZWEEK_ICE_TRANSPORT_POLICY = os.environ.get("BIZWEEK_ICE_TRANSPORT_POLICY", "all")
+# Live PR studio (studio/ingest.py): RTMP listeners take ports from this range (one per live
+# show); the console shows encoders rtmp://BIZWEEK_RTMP_PUBLIC_HOST:port/live + the stream key.
+_rtmp_low, _sep, _rtmp_high = os.environ.get("BIZWEEK_RTMP_PORTS", "19350-19399").partition("-")
+BIZWEEK_RTMP_PORTS = (int(_rtmp_low), int(_rtmp_high or _rtmp_low))
+BIZWEEK_RTMP_LISTEN_HOST = os.environ.get("BIZWEEK_RTMP_LISTEN_HOST", "127.0.0.1")
+BIZWEEK_RTMP_PUBLIC_HOST = os.environ.get("BIZWEEK_RTMP_PUBLIC_HOST", "127.0.0.1")
+BIZWEEK_STUDIO_INGEST = env_bool("BIZWEEK_STUDIO_INGEST", True)  # run listeners in `serve`
+# Viewer counts are sent to a show's viewers at most this often.
+BIZWEEK_STUDIO_PRESENCE_SECONDS = float(os.environ.get("BIZWEEK_STUDIO_PRESENCE_SECONDS", "1"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 if os.environ.get("EMAIL_HOST"):
@@ -256,6 +280,9 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("BIZWEEK_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+# Only when every subdomain is served over HTTPS too (docs/deployment.md).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("BIZWEEK_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("BIZWEEK_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -269,7 +296,11 @@ SESSION_ENGINE = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_403": {"()": "bizweek.core.logging.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["one_line_403"]},
+    },
 }

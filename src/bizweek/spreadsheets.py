@@ -43,6 +43,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)  # accepted, but changed on the way in
 
     @property
     def ok(self) -> bool:
@@ -55,6 +56,9 @@ class ImportReport:
     def error(self, row: int, column: str, message: str | Promise) -> None:
         self.errors.append(RowError(row, column, message))
 
+    def note(self, row: int, column: str, message: str | Promise) -> None:
+        self.notes.append(RowError(row, column, message))
+
     def as_dict(self) -> dict:
         return {
             "kind": self.kind,
@@ -64,6 +68,7 @@ class ImportReport:
             "created": self.created,
             "updated": self.updated,
             "errors": [error.as_dict() for error in self.errors],
+            "notes": [note.as_dict() for note in self.notes],
         }
 
     def summary(self) -> str:
@@ -97,16 +102,81 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+# Bounds that keep a hostile file from costing more than seconds and a few MB (issue 14):
+# an XLSX is a ZIP whose XML may claim any size, nest entities, or pad rows to a claimed
+# "dimension"; a CSV may hold one enormous cell.
+MAX_ROWS = 50_000  # data rows per file: well above any event's companies or products
+MAX_COLUMNS = 64  # the widest template has 18 columns; cells to the right are ignored
+MAX_CELL_CHARS = 20_000  # longer than any field accepts
+MAX_XLSX_UNCOMPRESSED = 128 * 2**20  # all parts of the archive together, inflated
+MAX_XLSX_PARTS = 2_000
+
+TOO_MANY_ROWS = gettext_lazy(
+    "The file has more than %(rows)d rows. Split it into several files and import them one "
+    "after another."
+)
+HOSTILE_XLSX = gettext_lazy(
+    "This XLSX file contains XML features that are not allowed (a document type definition, "
+    "entities) or inflates to an unreasonable size. Save it again from your spreadsheet program."
+)
+HUGE_CELL = gettext_lazy(
+    "A cell of this CSV file is too long, or a quotation mark is not closed. Check the file "
+    "in your spreadsheet program."
+)
+
+
+def _xml_head(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="ignore")
+    return head.decode("utf-8", errors="ignore").replace("\x00", "")
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse an XLSX before parsing it: inflated size, part count, any DTD (a DTD is what
+    entity expansion attacks need, and no spreadsheet program writes one)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise SpreadsheetError(str(UNREADABLE)) from error
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_XLSX_PARTS or sum(p.file_size for p in parts) > MAX_XLSX_UNCOMPRESSED:
+            raise SpreadsheetError(str(HOSTILE_XLSX))
+        for part in parts:
+            if not part.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                with archive.open(part) as stream:
+                    head = _xml_head(stream.read(8192)).upper()
+            except (zipfile.BadZipFile, NotImplementedError, OSError, RuntimeError) as error:
+                raise SpreadsheetError(str(UNREADABLE)) from error
+            if "<!DOCTYPE" in head or "<!ENTITY" in head:
+                raise SpreadsheetError(str(HOSTILE_XLSX))
+
+
 def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    _check_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except Exception as error:  # a hostile or broken file: any parser error means "unreadable"
         raise SpreadsheetError(str(UNREADABLE)) from error
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        # The sheet's own <dimension> claim is ignored: rows are as wide as their cells (at
+        # most MAX_COLUMNS) and reading stops past MAX_ROWS, whatever the file says.
+        sheet.reset_dimensions()
+        rows = []
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            if len(rows) > MAX_ROWS:
+                raise SpreadsheetError(str(TOO_MANY_ROWS % {"rows": MAX_ROWS}))
+            rows.append([_cell_text(value)[:MAX_CELL_CHARS] for value in row])
+        return rows
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # entities, malformed XML, bad cell types
+        raise SpreadsheetError(str(UNREADABLE)) from error
     finally:
         workbook.close()
 
@@ -133,7 +203,15 @@ def _read_csv(data: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    rows = []
+    try:  # the csv module refuses cells over csv.field_size_limit() (128 K characters)
+        for row in csv.reader(io.StringIO(text), dialect):
+            if len(rows) > MAX_ROWS:
+                raise SpreadsheetError(str(TOO_MANY_ROWS % {"rows": MAX_ROWS}))
+            rows.append([cell.strip() for cell in row[:MAX_COLUMNS]])
+    except csv.Error as error:
+        raise SpreadsheetError(str(HUGE_CELL)) from error
+    return rows
 
 
 @dataclass

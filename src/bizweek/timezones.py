@@ -42,9 +42,50 @@ def timezone_choices() -> list[tuple[str, str]]:
     return choices
 
 
-def city(tz_name: str) -> str:
-    """'America/Los_Angeles' → 'Los Angeles': how people name a time zone in conversation."""
-    return tz_name.rsplit("/", 1)[-1].replace("_", " ")
+# Django language codes → CLDR locales (Babel).
+_CLDR_LOCALES = {"ko": "ko", "zh-hans": "zh_Hans", "zh-hant": "zh_Hant", "en": "en"}
+
+
+def cldr_locale(language: str | None = None) -> str:
+    from django.utils.translation import get_language
+
+    code = (language or get_language() or "en").lower()
+    if code.startswith("zh"):
+        return "zh_Hant" if code.endswith(("hant", "tw", "hk", "mo")) else "zh_Hans"
+    return _CLDR_LOCALES.get(code.split("-")[0], "en")
+
+
+@functools.lru_cache(maxsize=4096)
+def _exemplar_city(tz_name: str, locale: str) -> str:
+    from babel.dates import get_timezone_location
+
+    try:
+        return get_timezone_location(tz_name, locale=locale, return_city=True)
+    except (LookupError, ValueError):
+        return tz_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def city(tz_name: str, language: str | None = None) -> str:
+    """'America/Los_Angeles' → 'Los Angeles', '로스앤젤레스', '洛杉矶': how people name a time
+    zone in conversation, in the reader's language (CLDR exemplar cities, via Babel)."""
+    return _exemplar_city(tz_name, cldr_locale(language))
+
+
+def zone_label(tz_name: str, language: str | None = None) -> str:
+    """'서울 (UTC+09:00)': a zone as a reader recognises it, with its offset now."""
+    offset = datetime.now(tz=zoneinfo.ZoneInfo(tz_name)).strftime("%z")
+    return f"{city(tz_name, language)} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def company_city(city_text: str, tz_name: str, language: str | None = None) -> str:
+    """A company's city in the reader's language when it is its zone's CLDR city ('Bangkok' in
+    Asia/Bangkok reads '방콕' in Korean); otherwise as typed, but not shouted ('DAEGU')."""
+    text = (city_text or "").strip()
+    if tz_name and text.casefold() == _exemplar_city(tz_name, "en").casefold():
+        return city(tz_name, language)
+    if text.isascii() and text.isupper():
+        return text.title()
+    return text
 
 
 def local_label(moment: datetime, tz_name: str, *, with_date: bool = True) -> str:
@@ -64,3 +105,33 @@ def dual_label(moment: datetime, first_tz: str, second_tz: str) -> str:
         f"{first.strftime('%Y-%m-%d %H:%M')} {city(first_tz)} · "
         f"{second.strftime(second_fmt)} {city(second_tz)}"
     )
+
+
+def dual_clock_label(moment: datetime, first_tz: str, second_tz: str) -> str:
+    """'11:00 Seoul · 09:00 Bangkok': both clocks without the date the heading already gives."""
+    first = moment.astimezone(zoneinfo.ZoneInfo(first_tz))
+    if first_tz == second_tz:
+        return f"{first.strftime('%H:%M')} {city(first_tz)}"
+    second = moment.astimezone(zoneinfo.ZoneInfo(second_tz))
+    second_fmt = "%H:%M" if first.date() == second.date() else "%m-%d %H:%M"
+    mine = f"{first.strftime('%H:%M')} {city(first_tz)}"
+    return f"{mine} · {second.strftime(second_fmt)} {city(second_tz)}"
+
+
+def relative_label(moment: datetime, tz_name: str, now: datetime) -> str:
+    """'today at 14:00', 'tomorrow at 09:30': counted in the reader's own calendar day, so a
+    reminder sent at 23:50 for a meeting at 00:30 says 'tomorrow', and one in another zone for
+    the same moment may say 'today'."""
+    from django.utils.translation import gettext
+
+    tz = zoneinfo.ZoneInfo(tz_name)
+    local, today = moment.astimezone(tz), now.astimezone(tz).date()
+    clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    if days == 0:
+        return gettext("today at %(time)s") % {"time": clock}
+    if days == 1:
+        return gettext("tomorrow at %(time)s") % {"time": clock}
+    if days == -1:
+        return gettext("yesterday at %(time)s") % {"time": clock}
+    return gettext("on %(date)s at %(time)s") % {"date": local.strftime("%Y-%m-%d"), "time": clock}

@@ -21,10 +21,12 @@ urlpatterns = [
     path("", include("bizweek.companies.urls")),
     path("", include("bizweek.expo.urls")),
     path("", include("bizweek.matching.urls")),
+    path("", include("bizweek.scheduler.urls")),
     path("", include("bizweek.meetings.urls")),
     path("", include("bizweek.notifications.urls")),
     path("", include("bizweek.audit.urls")),
     path("", include("bizweek.dashboard.urls")),
+    path("", include("bizweek.studio.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -178,3 +178,39 @@ def test_import_command_dry_run_and_failure_exit_code(tmp_path, capsys):
         call_command("import", "companies", str(bad))
     assert exit_info.value.code == 1
     assert "row 2 [role]" in capsys.readouterr().out
+
+
+REAL_CODE_ROWS = [
+    dict(GOOD_ROWS[0], external_id="KR-101", hs_codes="8429.52; 8426 20"),
+    dict(GOOD_ROWS[0], external_id="KR-102", hs_codes="0303, 030743"),
+    dict(GOOD_ROWS[0], external_id="KR-103", hs_codes="8515310000; 9405.42.1000"),
+    dict(GOOD_ROWS[0], external_id="KR-104", hs_codes="84571010"),
+]
+
+
+def test_import_real_hs_codes_dotted_spaced_and_national_are_taken_to_hs2022():
+    report = import_companies(csv_file(REAL_CODE_ROWS))
+    assert report.ok, report.as_dict()
+    codes = {
+        company.external_id: sorted(company.hs_codes.values_list("code", flat=True))
+        for company in Company.objects.all()
+    }
+    assert codes == {
+        "KR-101": ["842620", "842952"],
+        "KR-102": ["0303", "030743"],
+        "KR-103": ["851531", "940542"],
+        "KR-104": ["845710"],
+    }
+    noted = {(note.row, note.message) for note in report.notes}
+    assert (4, "“8515310000” was taken as HS 2022 851531.") in noted
+    assert (5, "“84571010” was taken as HS 2022 845710.") in noted
+    assert not any(note.row in (2, 3) for note in report.notes)
+
+
+def test_import_code_in_no_hs2022_list_refuses_the_file_with_row_column_reason():
+    rows = [*REAL_CODE_ROWS, dict(GOOD_ROWS[1], hs_codes="3304; 8429.99")]
+    report = import_companies(csv_file(rows))
+    assert [error.as_dict() for error in report.errors] == [
+        {"row": 6, "column": "hs_codes", "message": "Unknown HS code “8429.99”."}
+    ]
+    assert not Company.objects.exists()

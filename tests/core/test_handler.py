@@ -207,3 +207,31 @@ def test_server_start_and_graceful_stop_run_their_tasks():
     assert started == {"type": "lifespan.startup.complete"}
     assert stopped == {"type": "lifespan.shutdown.complete"}
     assert calls == ["started", "flushed"]
+
+
+def test_body_beyond_the_form_ceiling_is_refused_before_reading(handler, settings):
+    settings.BIZWEEK_MAX_FORM_BODY = 1000
+    headers = [
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"content-length", b"1073741824"),
+    ]
+    status, _headers, body, _ = request(handler, "POST", "/hello/", b"", headers)
+    assert status == 413
+    assert b"too large" in body
+
+
+def test_chunked_body_beyond_the_ceiling_is_refused(handler, settings):
+    settings.BIZWEEK_MAX_FORM_BODY = 1000
+    headers = [(b"content-type", b"application/json")]
+    status, _headers, _body, _ = request(handler, "POST", "/hello/", b"x" * 5000, headers)
+    assert status == 413
+
+
+def test_multipart_upload_has_its_own_larger_ceiling(handler, settings):
+    settings.BIZWEEK_MAX_FORM_BODY = 1000
+    settings.BIZWEEK_MAX_UPLOAD_BODY = 100_000
+    headers = [(b"content-type", b"multipart/form-data; boundary=x")]
+    status, _headers, _body, _ = request(handler, "POST", "/hello/", b"x" * 5000, headers)
+    assert status != 413
+    status, *_rest = request(handler, "POST", "/hello/", b"x" * 200_000, headers)
+    assert status == 413

@@ -41,7 +41,8 @@ def test_buyer_requests_in_chinese_seller_accepts_in_korean(new_page):
     slots = page.locator("label.slot")
     assert slots.count() == 14  # 11:00–18:00 Seoul = 09:00–16:00 Bangkok, both free
     first_label = slots.first.inner_text()
-    assert "11:00 Seoul" in first_label and "09:00 Bangkok" in first_label
+    # Both clocks, the cities named in the reader's language (CLDR).
+    assert "09:00 曼谷" in first_label and "11:00 首尔" in first_label
     slots.nth(0).locator("input").check()
     slots.nth(2).locator("input").check()
     page.fill("#id_message", "想了解氢气储罐的出口价格")
@@ -70,10 +71,10 @@ def test_buyer_requests_in_chinese_seller_accepts_in_korean(new_page):
     # 3. Both see the meeting on their own clock first, and the other side's next to it.
     seller_page.goto("/meetings/")
     seller_row = seller_page.locator(".agenda-row").first.inner_text()
-    assert f"{seoul}–" in seller_row and f"{seoul} Seoul · {bangkok} Bangkok" in seller_row
+    assert f"{seoul}–" in seller_row and f"{seoul} 서울 · {bangkok} 방콕" in seller_row
     page.goto("/meetings/")
     buyer_row = page.locator(".agenda-row").first.inner_text()
-    assert f"{bangkok}–" in buyer_row and f"{bangkok} Bangkok · {seoul} Seoul" in buyer_row
+    assert f"{bangkok}–" in buyer_row and f"{bangkok} 曼谷 · {seoul} 首尔" in buyer_row
     screenshot(page, "my-meetings-zh")
     ics = page.request.get(f"/meetings/{meeting.pk}/meeting.ics")
     assert ics.ok and b"BEGIN:VEVENT" in ics.body()

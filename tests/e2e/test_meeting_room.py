@@ -17,15 +17,13 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def webrtc_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS + WEBRTC_ARGS
-        )
-        yield browser
-        browser.close()
+def webrtc_browser(playwright_driver):
+    playwright = playwright_driver
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS + WEBRTC_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

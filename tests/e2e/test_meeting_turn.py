@@ -39,15 +39,13 @@ def relay_site(tmp_path_factory, turn_url):
 
 
 @pytest.fixture(scope="module")
-def webrtc_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS + WEBRTC_ARGS
-        )
-        yield browser
-        browser.close()
+def webrtc_browser(playwright_driver):
+    playwright = playwright_driver
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS + WEBRTC_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 def test_call_forced_through_turn_connects_with_app_credentials(relay_site, webrtc_browser):

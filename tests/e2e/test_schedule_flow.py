@@ -8,7 +8,8 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from bizweek.matching.models import Mark, MeetingDay, MeetingRequest, RequestState
+from bizweek.core.tasks import run_pending_jobs
+from bizweek.matching.models import Mark, MeetingDay, MeetingRequest, RequestState, ScheduleRun
 from bizweek.meetings.models import Booking, Meeting
 from bizweek.notifications.models import Notification
 from tests import factories
@@ -55,7 +56,14 @@ def test_organizer_drafts_reviews_and_publishes_a_schedule(new_page):
     page.fill("#id_tables", "3")
     page.fill("#id_time_limit", "6")
     page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/organizer/schedule/\d+/"))
+    # The solve is a background job: the page shows its progress until the worker is done.
+    page.wait_for_url(re.compile(r"/organizer/schedule/jobs/\d+/"))
+    assert page.locator("#draft-progress").is_visible()
+    assert page.locator("[data-job-state=queued]").is_visible()
+    assert page.locator("button[value=stop]").is_visible()
+    assert not ScheduleRun.objects.exists()  # the request did not wait for the solver
+    run_pending_jobs()
+    page.wait_for_url(re.compile(r"/organizer/schedule/\d+/$"))
     assert page.locator("[data-run-status=draft]").is_visible()
     assert page.locator("#placed-count").inner_text() == "10"
     assert not Meeting.objects.exists()  # a draft books nothing and tells no one

@@ -139,7 +139,9 @@ def test_booth_cache_keeps_each_visitors_own_parts(client, buyer, seller):
 
 def test_booth_cache_visits_stay_unique_per_visitor_and_day(client, buyer, seller):
     readers = [visitor(), visitor("ko"), visitor("zh-hans")]
-    for reader in readers:
+    for number, reader in enumerate(readers):
+        # Cookie-less visitors are told apart by address and browser (no session is made).
+        reader.defaults["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
         page(reader, seller)
         page(reader, seller)  # a reload, served from the cache, still counts as a view
     client.force_login(buyer)

@@ -247,3 +247,45 @@ def test_marks_are_set_changed_cleared_and_only_across_the_fair(client, exhibito
     other_seller = factories.make_company(name_ko="같은편")
     with pytest.raises(ValidationError):
         services.set_mark(other_seller, "must", by=exhibitor)  # seller marking a seller
+
+
+def test_slots_sooner_than_the_minimum_notice_are_not_offered_or_accepted(pair, event):
+    """Default notice is 2 hours; a larger one set by the organizer hides and refuses more."""
+    exhibitor, buyer = pair
+    slots = free(event, exhibitor.company, buyer.company)
+    now = timezone.now()
+    assert event.min_notice_minutes == 120
+    assert all(s >= now + timedelta(hours=2) for s in slots)
+    request = services.create_request(event, exhibitor.company, by=buyer, slots=slots[:1])
+    # The organizer now asks for more notice than the proposed time leaves.
+    event.min_notice_minutes = int((slots[0] - now).total_seconds() // 60) + 60
+    event.save()
+    assert slots[0] not in services.common_slots(event, exhibitor.company, buyer.company)
+    with pytest.raises(ValidationError, match="less than"):
+        services.accept(request, slots[0], by=exhibitor)
+    assert not Meeting.objects.exists()
+    with pytest.raises(ValidationError, match="not free for both companies"):
+        services.create_request(event, exhibitor.company, by=buyer, slots=slots[1:2])
+
+
+def test_request_mail_links_to_the_address_the_sender_used(client, pair, event, settings):
+    """Sent from a page served at localhost:8642, the link in the mail points there, not to
+    the settings' default; outside a request (reminders) the setting is used."""
+    exhibitor, buyer = pair
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    slots = free(event, exhibitor.company, buyer.company, 1)
+    client.force_login(buyer)
+    mail.outbox.clear()
+    response = client.post(
+        f"/matching/requests/new/{exhibitor.company.pk}/",
+        {"slots": [slots[0].isoformat()], "message": "", "languages": ""},
+        headers={"host": "localhost:8642"},
+    )
+    assert response.status_code == 302
+    request = services.requests_for(exhibitor.company, "inbox").get()
+    (received,) = [m for m in mail.outbox if m.to == [exhibitor.email]]
+    assert f"http://localhost:8642/matching/requests/{request.pk}/" in received.body
+    assert "127.0.0.1:8000" not in received.body
+    from bizweek.core.siteurl import site_url
+
+    assert site_url() == "http://127.0.0.1:8000"

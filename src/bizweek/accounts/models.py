@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bizweek.timezones import validate_timezone
@@ -80,7 +82,11 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs) -> None:
         self.username = self.email
+        password_changed = self._password is not None and self.pk is not None
         super().save(*args, **kwargs)
+        if password_changed:
+            # A new password ends every API token: whoever knew the old one may have made one.
+            self.api_tokens.all().delete()
 
     @property
     def is_organizer(self) -> bool:
@@ -96,6 +102,9 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("Empty: until revoked.")
+    )
 
     class Meta:
         verbose_name = _("API token")
@@ -109,8 +118,16 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+    def issue(
+        cls, user: User, name: str, *, expires_at: datetime | None = None
+    ) -> tuple[ApiToken, str]:
         """Create a token and return it with the raw secret, which is shown only once."""
         raw = "bzw_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, digest=cls.hash(raw), prefix=raw[4:12])
+        token = cls.objects.create(
+            user=user, name=name, digest=cls.hash(raw), prefix=raw[4:12], expires_at=expires_at
+        )
         return token, raw
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

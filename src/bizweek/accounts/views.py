@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
-
-from bizweek.companies.services import review_queue
 
 from .forms import LoginForm, ProfileForm, TokenForm
 from .models import ApiToken
@@ -23,29 +24,28 @@ class LoginView(auth_views.LoginView):
 
 
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's set_language (cookie), and the choice is saved on the user's account too."""
-    response = django_set_language(request)
-    language = request.POST.get("language")
-    if request.method == "POST" and request.user.is_authenticated:
-        codes = {code for code, _name in ProfileForm.base_fields["language"].choices}
-        if language in codes and request.user.language != language:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
-    return response
+    """Django's set_language: the page language for this browser (a cookie) only.
+
+    The account's language, in which its e-mail and notifications are written, changes only on
+    the profile page: an organizer previewing the Chinese pages must not start receiving
+    Chinese mail.
+    """
+    return django_set_language(request)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Home: what needs doing first (see accounts.home), then the company and suggestions."""
+    from . import home
+
     user = request.user
-    context = {"company": user.company}
+    context = {"company": user.company, **home.build(user)}
     if user.company is not None and user.company.is_approved:
-        from bizweek.matching.recommend import recommend
+        from bizweek.recommend.services import recommend
 
         items = recommend(user.company, limit=5, language=request.LANGUAGE_CODE)
         marks = dict(user.company.marks_given.values_list("target_id", "value"))
         context["recommendations"] = [(item, marks.get(item.company.pk, "")) for item in items]
-    if user.is_organizer:
-        context["pending_count"] = review_queue().count()
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -85,7 +85,9 @@ def create_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
         return render(request, "accounts/profile.html", _profile_context(request, token_form=form))
-    _token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
+    days = form.cleaned_data["expires_in"]
+    expires_at = timezone.now() + timedelta(days=days) if days else None
+    _token, raw = ApiToken.issue(request.user, form.cleaned_data["name"], expires_at=expires_at)
     return render(request, "accounts/profile.html", _profile_context(request, new_token=raw))
 
 

@@ -12,6 +12,7 @@ from .companies import router as companies_router
 from .matching import router as matching_router
 from .recommendations import router as recommendations_router
 from .stats import router as stats_router
+from .studio import router as studio_router
 
 api = NinjaAPI(
     title="Bizweek API",
@@ -56,10 +57,13 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:  # ninja's "Cannot parse request body": a body we cannot read
         return _error(request, 422, _("The request body is not valid JSON."), "invalid")
-    return _error(request, exc.status_code, str(exc), f"http_{exc.status_code}")
+    codes = {429: "throttled", 413: "too_large"}
+    code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    return _error(request, exc.status_code, str(exc), code)
 
 
 api.add_router("/companies", companies_router)
 api.add_router("/", matching_router)
 api.add_router("/", recommendations_router)
 api.add_router("/", stats_router)
+api.add_router("/", studio_router)

@@ -1,5 +1,6 @@
 """API authentication: the browser session, or a personal token (Authorization: Bearer bzw_…)."""
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
@@ -9,14 +10,16 @@ from bizweek.accounts.models import ApiToken
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):  # noqa: ANN201
+        now = timezone.now()
         match = (
             ApiToken.objects.select_related("user")
             .filter(digest=ApiToken.hash(token), user__is_active=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
             .first()
         )
         if match is None:
             return None
-        ApiToken.objects.filter(pk=match.pk).update(last_used_at=timezone.now())
+        ApiToken.objects.filter(pk=match.pk).update(last_used_at=now)
         request.user = match.user
         return match.user
 

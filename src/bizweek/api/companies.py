@@ -4,12 +4,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import translation
-from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from bizweek.companies import services
 from bizweek.companies.models import Company, CompanyRole
+from bizweek.expo import services as expo_services
 from bizweek.expo.services import HallQuery, find_companies
+
+from .pagination import BoundedPagination
 
 router = Router(tags=["companies"])
 
@@ -102,7 +107,9 @@ class CompanyDetail(CompanyOut):
     company_size: str
     markets: list[str]
     website: str
-    contact_name: str | None = Field(None, description="Only for signed-in participants.")
+    contact_name: str | None = Field(
+        None, description="Only for members of approved companies and organizers."
+    )
     contact_email: str | None = None
     contact_phone: str | None = None
     sector_details: list[TranslatedName]
@@ -122,12 +129,12 @@ class CompanyDetail(CompanyOut):
         return [{"code": hs.code, "name": names(hs, "name")} for hs in obj.hs_codes.all()]
 
     @staticmethod
-    def resolve_products(obj: Company) -> list:
-        return list(obj.products.all())
+    def resolve_products(obj: Company, context: dict) -> list:
+        return list(expo_services.products_for(obj, context["request"].user))
 
     @staticmethod
     def _contact(obj: Company, context: dict, field: str) -> str | None:
-        return getattr(obj, field) if context["request"].user.is_authenticated else None
+        return getattr(obj, field) if getattr(context["request"], "api_contacts", False) else None
 
     @staticmethod
     def resolve_contact_name(obj: Company, context: dict) -> str | None:
@@ -152,7 +159,7 @@ class CompanyFilters(Schema):
 
 
 @router.get("", response=list[CompanyOut], summary="List companies")
-@paginate(LimitOffsetPagination, page_size=50)
+@paginate(BoundedPagination)
 def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> QuerySet[Company]:
     """Approved companies (organizers see all), filtered: `{"items": [...], "count": N}`."""
     request.api_lang = request_lang(request, filters.lang)
@@ -167,12 +174,35 @@ def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> Quer
     return companies.prefetch_related("sectors", "hs_codes")
 
 
-@router.get("/{company_id}", response=CompanyDetail, summary="One company")
-def get_company(request: HttpRequest, company_id: int, lang: str = "") -> Company:
+class ErrorOut(Schema):
+    detail: object
+    code: str
+
+
+@router.get(
+    "/{company_id}",
+    response={200: CompanyDetail, 404: ErrorOut, 429: ErrorOut},
+    summary="One company",
+)
+def get_company(
+    request: HttpRequest,
+    company_id: int = Path(..., ge=1, le=2**63 - 1),
+    lang: str = "",
+) -> Company:
+    """One company, if its booth is public (or yours); contacts only for vetted participants,
+    and at most `BIZWEEK_CONTACT_READS` companies' contacts per caller and window (429)."""
     request.api_lang = request_lang(request, lang)
-    return get_object_or_404(
-        services.visible_companies(request.user).prefetch_related(
-            "sectors", "hs_codes", "products"
-        ),
+    company = get_object_or_404(
+        expo_services.visible_companies(request.user).prefetch_related("sectors", "hs_codes"),
         pk=company_id,
     )
+    request.api_contacts = services.may_see_contacts(request.user, company)
+    if (
+        request.api_contacts
+        and request.user.company_id != company.pk
+        and not services.count_contact_read(request.user)
+    ):
+        raise HttpError(
+            429, _("Too many companies read in a short time. Please try again in a few minutes.")
+        )
+    return company

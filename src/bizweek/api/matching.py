@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import field_validator
 
 from bizweek.companies.models import Company
@@ -19,6 +19,7 @@ from bizweek.meetings.models import Meeting
 from bizweek.meetings.services import meetings_for
 
 from .auth import session_auth, token_auth
+from .pagination import BoundedPagination
 
 router = Router(tags=["matching"], auth=[token_auth, session_auth])
 
@@ -115,7 +116,7 @@ def _requests(request: HttpRequest) -> QuerySet[MeetingRequest]:
 
 
 @router.get("/meeting-requests", response=list[RequestOut], summary="My company's requests")
-@paginate(LimitOffsetPagination, page_size=50)
+@paginate(BoundedPagination)
 def list_requests(request: HttpRequest, box: str = "", state: str = "") -> QuerySet:
     """Requests sent and received; `box=inbox|outbox`, `state=pending|accepted|…`."""
     qs = _requests(request)
@@ -169,6 +170,6 @@ def decline_request(request: HttpRequest, request_id: int, payload: DeclineIn) -
 
 
 @router.get("/meetings", response=list[MeetingOut], summary="My meetings")
-@paginate(LimitOffsetPagination, page_size=50)
+@paginate(BoundedPagination)
 def list_meetings(request: HttpRequest) -> QuerySet[Meeting]:
     return meetings_for(request.user)

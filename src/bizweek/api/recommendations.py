@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from bizweek.companies.models import Company
-from bizweek.matching.recommend import recommend
+from bizweek.recommend.services import recommend
 
 from .auth import session_auth, token_auth
 from .companies import localized, request_lang

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,25 @@ ENDONYMS = {"ko": "한국어", "zh_hans": "简体中文", "zh_hant": "繁體中�
 
 def _language_of(field: str) -> str:
     return field.split("_", 1)[1]
+
+
+class HSPickerInput(forms.TextInput):
+    """A text field of HS codes that hs-picker.js turns into a search in the reader's language.
+
+    Without JavaScript it stays a plain text field that accepts codes as people write them.
+    """
+
+    template_name = "companies/hs_picker.html"
+
+    def __init__(self, multiple: bool = True) -> None:
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false"})
+        self.multiple = multiple
+
+    def get_context(self, name: str, value: object, attrs: dict | None) -> dict:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["multiple"] = self.multiple
+        context["widget"]["search_url"] = reverse("companies:hs_search")
+        return context
 
 
 class CompanyForm(forms.ModelForm):
@@ -42,7 +62,7 @@ class CompanyForm(forms.ModelForm):
             "2, 4 or 6 digits, separated by spaces or commas, e.g. 8429 3304. "
             "Sellers: what you sell. Buyers: what you want to buy."
         ),
-        widget=forms.TextInput(attrs={"list": "hs-code-list", "autocomplete": "off"}),
+        widget=HSPickerInput(),
     )
 
     class Meta:
@@ -129,7 +149,10 @@ class RegistrationForm(CompanyForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is not None and not (
+            not existing.has_usable_password() and existing.last_login is None
+        ):
             raise forms.ValidationError(_("An account with this e-mail address already exists."))
         return email
 
@@ -173,6 +196,14 @@ class ImportForm(forms.Form):
     )
     dry_run = forms.BooleanField(
         label=_("Check only (write nothing)"), required=False, initial=True
+    )
+    invite = forms.BooleanField(
+        label=_("Invite the contacts"),
+        required=False,
+        help_text=_(
+            "Each contact e-mail gets an account; ticked, each is also sent a link to set a "
+            "password, in the company's language."
+        ),
     )
 
     def clean_file(self):  # noqa: ANN201

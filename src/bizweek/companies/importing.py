@@ -18,6 +18,8 @@ from bizweek.countries import country_codes
 from bizweek.spreadsheets import ImportReport, Progress, RowImporter
 from bizweek.timezones import is_valid_timezone
 
+from .contacts import invite, provision_contacts
+from .hscodes import resolve_codes
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
 from .signals import companies_changed
 
@@ -64,10 +66,29 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in value.replace(",", ";").split(";") if item.strip()]
 
 
-def normalise_hs(code: str) -> str:
-    """Spreadsheet programs drop leading zeros ("0902" → 902): put them back."""
-    code = code.replace(".", "").strip()
-    return "0" + code if code.isdigit() and len(code) in (1, 3, 5) else code
+def check_hs_codes(
+    raw: str, known: set[str], number: int, column: str, report: ImportReport
+) -> list[str]:
+    """The HS 2022 codes of one cell; refused codes become errors, shortened ones notes."""
+    codes = []
+    for found in resolve_codes(raw, known):
+        if found.code is None:
+            message = (
+                _("“%(value)s” is not an HS code: write 2, 4, 6, 8 or 10 digits, e.g. 8429.52.")
+                if found.reason == "format"
+                else _("Unknown HS code “%(value)s”.")
+            )
+            report.error(number, column, message % {"value": found.written})
+            continue
+        if found.shortened:
+            report.note(
+                number,
+                column,
+                _("“%(value)s” was taken as HS 2022 %(code)s.")
+                % {"value": found.written, "code": found.code},
+            )
+        codes.append(found.code)
+    return list(dict.fromkeys(codes))
 
 
 class CompanyImporter(RowImporter):
@@ -78,6 +99,7 @@ class CompanyImporter(RowImporter):
         self.hs_codes = set(HSCode.objects.values_list("code", flat=True))
         self.countries = country_codes()
         self.url_validator = URLValidator(schemes=["http", "https"])
+        self.invite = False  # send contacts an invitation (import_companies sets it)
 
     def check_header(self, header: list[str], report: ImportReport) -> bool:
         known = set(COMPANY_COLUMNS) | set(OPTIONAL_EXTRA_COLUMNS)
@@ -141,13 +163,9 @@ class CompanyImporter(RowImporter):
             if code not in self.sectors:
                 report.error(number, "sectors", _("Unknown sector “%(value)s”.") % {"value": code})
         values["sectors"] = sectors
-        hs_codes = [normalise_hs(code) for code in split_list(row.get("hs_codes", ""))]
-        for code in hs_codes:
-            if code not in self.hs_codes:
-                report.error(
-                    number, "hs_codes", _("Unknown HS code “%(value)s”.") % {"value": code}
-                )
-        values["hs_codes"] = list(dict.fromkeys(hs_codes))
+        values["hs_codes"] = check_hs_codes(
+            row.get("hs_codes", ""), self.hs_codes, number, "hs_codes", report
+        )
         if values["contact_email"]:
             try:
                 validate_email(values["contact_email"])
@@ -241,6 +259,10 @@ class CompanyImporter(RowImporter):
         sector_model.objects.bulk_create(sector_links, batch_size=1000)
         hs_model.objects.bulk_create(hs_links, batch_size=1000)
         companies_changed.send(Company, company_ids=ids)
+        # In the same transaction: an account per contact e-mail (see companies.contacts).
+        self.accounts = provision_contacts(ids)
+        if self.invite:
+            invite(self.accounts.users)
         progress(len(rows), len(rows))
 
 
@@ -249,6 +271,16 @@ def import_companies(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    invite: bool = False,
 ) -> ImportReport:
-    """Validate every row, then write all of them in one transaction (unless dry_run)."""
-    return CompanyImporter().run(source, dry_run=dry_run, progress=progress)
+    """Validate every row, then write all of them in one transaction (unless dry_run).
+
+    Contact e-mails get member accounts; with `invite`, each new or attached account is sent an
+    invitation to set its password (a background job, after the import commits).
+    """
+    importer = CompanyImporter()
+    importer.invite = invite
+    report = importer.run(source, dry_run=dry_run, progress=progress)
+    report.accounts = getattr(importer, "accounts", None)  # type: ignore[attr-defined]
+    report.invited = invite  # type: ignore[attr-defined]
+    return report

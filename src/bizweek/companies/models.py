@@ -52,6 +52,8 @@ class HSCode(ChineseVariantsMixin, models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
     name = models.CharField(_("name"), max_length=300)
+    # The WCO's own English wording (HS 2022): the bridge from everyday English to the code.
+    description = models.CharField(_("official description"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["code"]

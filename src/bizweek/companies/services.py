@@ -5,9 +5,12 @@ Views, the API and the CLI all call these functions, so a rule is enforced in on
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,8 +23,12 @@ from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import Role, User
 from bizweek.audit import services as audit
+from bizweek.chinese import to_simplified
+from bizweek.core import ratelimit
+from bizweek.crosslingual import gloss
 from bizweek.mail import send_templated_mail
 
+from .hscodes import resolve_codes
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
 from .signals import companies_changed
 
@@ -45,13 +52,19 @@ def primary_name(company: Company) -> str:
 
 
 def parse_hs_codes(raw: str | Iterable[str]) -> tuple[list[HSCode], list[str]]:
-    """Split a ;-, comma- or space-separated list of HS codes into known codes and unknown ones."""
-    if isinstance(raw, str):
-        raw = raw.replace(";", " ").replace(",", " ").split()
-    wanted = [code.strip().replace(".", "") for code in raw if code and code.strip()]
+    """Split a ;-, comma- or space-separated list of HS codes into known codes and unknown ones.
+
+    Codes are read as people write them (8429.52, 8429 52, national 10-digit codes).
+    """
+    resolved = resolve_codes(raw, known_hs_codes())
+    wanted = [found.code for found in resolved if found.code]
+    unknown = [found.written for found in resolved if not found.code]
     found = HSCode.objects.in_bulk(wanted)
-    unknown = [code for code in wanted if code not in found]
     return [found[code] for code in dict.fromkeys(wanted) if code in found], unknown
+
+
+def known_hs_codes() -> set[str]:
+    return set(HSCode.objects.values_list("code", flat=True))
 
 
 def _apply_fields(company: Company, data: dict[str, Any]) -> None:
@@ -81,6 +94,10 @@ def register_company(
 ) -> tuple[Company, User]:
     """Create a pending company and its first member, and tell the registrant it was received."""
     with transaction.atomic():
+        # An invitation nobody accepted does not keep the address from its owner.
+        stale = User.objects.filter(email__iexact=email).first()
+        if stale is not None and is_unaccepted_invitation(stale):
+            stale.delete()
         company = Company(status=CompanyStatus.PENDING, language=language)
         _apply_fields(company, dict(company_data))
         user = User.objects.create_user(
@@ -156,12 +173,36 @@ def reject_company(company: Company, *, by: User, reason: str) -> Company:
     return company
 
 
-def add_member(company: Company, *, email: str, display_name: str, language: str, by: User) -> User:
-    """Invite a colleague: a new account in the company, which sets its password from a link."""
+def is_unaccepted_invitation(user: User) -> bool:
+    """An account made by an invitation whose link was never used: it holds no password and
+    was never signed in, so the address still belongs to whoever owns the mailbox."""
+    return not user.has_usable_password() and user.last_login is None
+
+
+def add_member(
+    company: Company, *, email: str, display_name: str, language: str, by: User
+) -> User | None:
+    """Invite a colleague: a new account in the company, which sets its password from a link.
+
+    Only an approved company invites (an organizer may for any company), at most
+    `BIZWEEK_INVITATIONS` per company and window. The mail is the platform's own wording
+    with the organizer-approved company name: nothing the inviter typed. An address that
+    already has an account gets no mail and the caller learns nothing (returns None), so the
+    form cannot be used to probe for accounts.
+    """
     if not by.has_perm("companies.add_member", company):
         raise PermissionDenied(_("You may only add members to your own company."))
+    if not company.is_approved and not by.is_organizer:
+        raise PermissionDenied(_("Your company can invite colleagues once it is approved."))
+    limit, window = _rate("BIZWEEK_INVITATIONS", "10/86400")
+    if not by.is_organizer and not ratelimit.allow(
+        "invitations", str(company.pk), limit=limit, window=window
+    ):
+        raise ValidationError(
+            {"email": _("Your company sent many invitations today. Please try again tomorrow.")}
+        )
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+        return None
     user = User.objects.create_user(
         email=email,
         password=None,
@@ -181,7 +222,7 @@ def add_member(company: Company, *, email: str, display_name: str, language: str
     send_templated_mail(
         user.email,
         "companies/email/invited",
-        {"company_name": primary_name(company), "user": user, "inviter": by, "link": link},
+        {"company_name": primary_name(company), "user": user, "link": link},
         language,
     )
     return user
@@ -231,3 +272,135 @@ def filter_companies(
 
 def sectors() -> QuerySet[Sector]:
     return Sector.objects.all()
+
+
+# --------------------------------------------------------------------------- HS picker
+
+_HS_INDEX: dict[str, Any] = {"count": -1, "rows": []}
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Lower case, full-width folded, Traditional Chinese as Simplified, punctuation as spaces.
+
+    A leading space lets a Latin word match at a word start only ("led" not in "propelled").
+    """
+    text = to_simplified(unicodedata.normalize("NFKC", text or "").lower())
+    return " " + " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _contains(folded: str, word: str) -> float:
+    """1 when the word is there; for a CJK word, the share of its two-character pieces that are
+    (so 冷冻鱿鱼 still finds 冻鱼 and 鱿鱼), since CJK text has no spaces to split on."""
+    if word.isascii():
+        return float(" " + word in folded)
+    if word in folded:
+        return 1.0
+    pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+    share = sum(pair in folded for pair in pairs) / len(pairs) if pairs else 0.0
+    return share if share >= 0.5 else 0.0
+
+
+def _hs_index() -> list[dict[str, Any]]:
+    """Every HS code with its folded text in all languages; rebuilt when the taxonomy changes."""
+    count = HSCode.objects.count()
+    if _HS_INDEX["count"] != count:
+        rows = []
+        for values in HSCode.objects.values(
+            "code", "description", *[f"name_{lang}" for lang in CONTENT_LANGUAGES]
+        ):
+            names = {lang: values[f"name_{lang}"] or "" for lang in CONTENT_LANGUAGES}
+            folded = {lang: _fold(name) for lang, name in names.items()}
+            folded["all"] = " ".join([*folded.values(), _fold(values["description"])])
+            rows.append({"code": values["code"], "names": names, "folded": folded})
+        _HS_INDEX.update(count=count, rows=rows)
+    return _HS_INDEX["rows"]
+
+
+def _reader_language(language: str) -> str:
+    return language.replace("-", "_").lower() if language else "en"
+
+
+def search_hs(
+    query: str, language: str = "en", limit: int = 20, *, bridge: bool = True
+) -> list[dict[str, str]]:
+    """HS codes for a picker: by code prefix (8429, 8429.52) or by words in any language.
+
+    Names in the reader's language rank first; when no code holds every word, the codes
+    holding most of them come back rather than nothing.
+    """
+    lang = _reader_language(language)
+    lang = lang if lang in CONTENT_LANGUAGES else "en"
+    rows = _hs_index()
+    digits = "".join(ch for ch in query if ch.isdigit())
+    words = [w for w in _fold(query).split() if not w.isdigit()]
+    scored = []
+    for row in rows:
+        code = row["code"]
+        if digits and not words:
+            if code.startswith(digits[:6]):
+                scored.append(((len(code), code), row))
+            continue
+        if digits and not code.startswith(digits[:6]):
+            continue
+        folded = row["folded"]
+        hits = sum(_contains(folded["all"], w) for w in words)
+        if not hits:
+            continue
+        own = sum(_contains(folded[lang], w) for w in words)
+        whole = _contains(folded[lang], _fold(query).strip())
+        level = {4: 0, 6: 1, 2: 2}[len(code)]
+        scored.append(((-hits, -whole, -own, level, code), row))
+    scored.sort(key=lambda item: item[0])
+    if words and scored:
+        best = -scored[0][0][0]
+        scored = [item for item in scored if -item[0][0] == best]
+    if bridge and words and not digits and (not scored or -scored[0][0][0] < len(words)):
+        # Not every word is in the taxonomy (鱿鱼, 洗髮精, "digger"): try its English gloss.
+        english = gloss(query)
+        bridged = search_hs(english, language, limit, bridge=False) if english else []
+        if bridged:
+            return bridged
+    return [hs_choice(row, lang) for _key, row in scored[:limit]]
+
+
+def hs_choice(row: dict[str, Any], lang: str) -> dict[str, str]:
+    return {"code": row["code"], "name": row["names"].get(lang) or row["names"]["en"]}
+
+
+def hs_labels(codes: Iterable[str], language: str = "en") -> list[dict[str, str]]:
+    """Names of the given codes in the reader's language (the picker's chosen codes)."""
+    lang = _reader_language(language)
+    lang = lang if lang in CONTENT_LANGUAGES else "en"
+    wanted = set(codes)
+    return [hs_choice(row, lang) for row in _hs_index() if row["code"] in wanted]
+
+
+def _rate(setting: str, default: str) -> tuple[int, int]:
+    """A "hits/seconds" setting, e.g. "100/300"."""
+    limit, _slash, window = str(getattr(settings, setting, default)).partition("/")
+    return int(limit), int(window or 60)
+
+
+def may_see_contacts(user: User | None, company: Company) -> bool:
+    """Whether `user` may read `company`'s contact person, e-mail and phone."""
+    return bool(user is not None and user.has_perm("companies.view_contacts", company))
+
+
+def count_contact_read(user: User) -> bool:
+    """Count one read of another company's contacts; False past the limit for this window
+    (`BIZWEEK_CONTACT_READS`, default 100 companies per 5 minutes), against harvesting."""
+    if user.is_organizer:
+        return True
+    limit, window = _rate("BIZWEEK_CONTACT_READS", "100/300")
+    return ratelimit.allow("contacts", str(user.pk), limit=limit, window=window)
+
+
+def contacts_for(user: User | None, company: Company) -> bool:
+    """Show contacts on this page or response? Permission, then the bulk-reading limit
+    (a member reading their own company is not counted)."""
+    if not may_see_contacts(user, company):
+        return False
+    if user.company_id == company.pk:
+        return True
+    return count_contact_read(user)

@@ -14,4 +14,6 @@ urlpatterns = [
     path("organizer/review/<int:pk>/approve/", views.approve, name="approve"),
     path("organizer/review/<int:pk>/reject/", views.reject, name="reject"),
     path("organizer/import/", views.import_view, name="import"),
+    path("hs/search/", views.hs_search, name="hs_search"),
+    path("organizer/contacts/", views.contacts_view, name="contacts"),
 ]

@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,11 +20,21 @@ from bizweek.matching.services import mark_of
 from . import services
 from .forms import CompanyForm, ImportForm, MemberForm, RegistrationForm, RejectForm
 from .importing import import_companies
-from .models import Company, CompanyRole, HSCode
+from .models import Company, CompanyRole
 
 
-def _hs_choices() -> list[HSCode]:
-    return list(HSCode.objects.all())
+def hs_search(request: HttpRequest) -> JsonResponse:
+    """The HS picker's suggestions (public: the taxonomy is public data), in the reader's language.
+
+    `q` searches codes and names in every language; `codes` returns the names of given codes.
+    """
+    language = get_language() or "en"
+    if "codes" in request.GET:
+        codes = request.GET["codes"].replace(",", " ").split()[:50]
+        return JsonResponse({"items": services.hs_labels(codes, language)})
+    query = request.GET.get("q", "").strip()[:100]
+    items = services.search_hs(query, language) if query else []
+    return JsonResponse({"items": items})
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -40,7 +50,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 language=form.cleaned_data["language"],
             )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="bizweek.accounts.backends.ThrottledModelBackend")
             messages.success(
                 request,
                 _(
@@ -59,7 +69,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "companies/register.html",
-        {"form": form, "closed": closed, "hs_choices": _hs_choices()},
+        {"form": form, "closed": closed},
     )
 
 
@@ -89,7 +99,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "company": company,
             "can_edit": request.user.has_perm("companies.change_company", company),
-            "can_see_contacts": request.user.is_authenticated,
+            "can_see_contacts": services.contacts_for(request.user, company),
             "current_mark": mark_of(request.user.company, company)
             if request.user.is_authenticated
             else "",
@@ -115,7 +125,7 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "companies/edit.html",
-        {"form": form, "company": company, "hs_choices": _hs_choices()},
+        {"form": form, "company": company},
     )
 
 
@@ -128,6 +138,8 @@ def company_members(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_member(company, by=request.user, **form.cleaned_data)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -141,7 +153,12 @@ def company_members(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "companies/members.html",
-        {"company": company, "form": form, "members": company.members.order_by("date_joined")},
+        {
+            "company": company,
+            "form": form,
+            "members": company.members.order_by("date_joined"),
+            "can_invite": company.is_approved or request.user.is_organizer,
+        },
     )
 
 
@@ -190,10 +207,18 @@ def import_view(request: HttpRequest) -> HttpResponse:
     report = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        importer = import_companies
         if form.cleaned_data["kind"] == "products":
-            from bizweek.expo.importing import import_products as importer
-        report = importer(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+            from bizweek.expo.importing import import_products
+
+            report = import_products(
+                form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
+            )
+        else:
+            report = import_companies(
+                form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+                invite=form.cleaned_data["invite"],
+            )
         if report.written:
             audit.record(
                 request.user,
@@ -204,3 +229,39 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 updated=report.updated,
             )
     return render(request, "companies/import.html", {"form": form, "report": report})
+
+
+@login_required
+def contacts_view(request: HttpRequest) -> HttpResponse:
+    """Organizer: company members who have not signed in yet; invite them (again)."""
+    from . import contacts
+
+    if not request.user.has_perm("companies.import_companies"):
+        raise PermissionDenied(_("Only organizers can see this page."))
+    waiting = contacts.not_signed_in()
+    if request.method == "POST":
+        chosen = waiting
+        if request.POST.get("user"):
+            chosen = waiting.filter(pk=request.POST.get("user"))
+        count = contacts.invite(list(chosen[:5000]))
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d invitation is being sent.",
+                "%(count)d invitations are being sent.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect("companies:contacts")
+    signed_in, members = contacts.signed_in_share()
+    return render(
+        request,
+        "companies/contacts.html",
+        {
+            "waiting": waiting[:500],
+            "count": waiting.count(),
+            "signed_in": signed_in,
+            "members": members,
+        },
+    )

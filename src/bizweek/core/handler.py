@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
@@ -56,9 +58,16 @@ class PooledHTTPHandler(ASGIHandler):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"PooledHTTPHandler serves HTTP only, not {scope['type']}")
+        limit = body_limit(scope)
+        if _declared_length(scope) > limit:
+            await _refuse_too_large(send, limit)  # before reading a byte of it
+            return
         try:
-            body_file = await self.read_body(receive)
+            body_file = await self.read_body(receive, limit)
         except RequestAborted:
+            return
+        except BodyTooLarge:
+            await _refuse_too_large(send, limit)
             return
         loop = asyncio.get_running_loop()
 
@@ -81,6 +90,28 @@ class PooledHTTPHandler(ASGIHandler):
         finally:
             body_file.close()
 
+    async def read_body(self, receive: Any, limit: int | None = None) -> Any:
+        """Django's read_body, stopping at `limit` bytes (bodies sent without a length)."""
+        body_file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed by the caller)
+            max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b"
+        )
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                body_file.close()
+                raise RequestAborted()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if limit is not None and size > limit:
+                body_file.close()
+                raise BodyTooLarge
+            body_file.write(chunk)
+            if not message.get("more_body", False):
+                break
+        body_file.seek(0)
+        return body_file
+
     def _respond(self, scope: dict[str, Any], body_file: Any) -> HttpResponseBase:
         """Run Django's synchronous handler for one request (in a pool thread)."""
         try:
@@ -99,6 +130,52 @@ class PooledHTTPHandler(ASGIHandler):
             # `request_finished` (which ends the request's database use) runs in that thread.
             response.close()
         return response
+
+
+class BodyTooLarge(Exception):
+    """The request body went past the ceiling for its kind."""
+
+
+def body_limit(scope: dict[str, Any]) -> int:
+    """The largest body accepted for this kind of request (docs/security.md): file uploads
+    (multipart) up to `BIZWEEK_MAX_UPLOAD_BODY`, everything else (forms, JSON) up to
+    `BIZWEEK_MAX_FORM_BODY`, which no page without a file comes near."""
+    content_type = _header(scope, b"content-type").split(";", 1)[0].strip().lower()
+    if content_type == "multipart/form-data":
+        return settings.BIZWEEK_MAX_UPLOAD_BODY
+    return settings.BIZWEEK_MAX_FORM_BODY
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _declared_length(scope: dict[str, Any]) -> int:
+    try:
+        return int(_header(scope, b"content-length") or 0)
+    except ValueError:
+        return 0
+
+
+async def _refuse_too_large(send: Any, limit: int) -> None:
+    body = (
+        f"413 Request body too large: at most {limit // 2**20} MB for this kind of request.\n"
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _read_in_pool(parts: Any, in_pool: Any) -> Any:

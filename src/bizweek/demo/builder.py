@@ -22,12 +22,14 @@ from django.utils import timezone
 from bizweek.accounts.models import Role, User
 from bizweek.companies.models import Company, CompanyRole, CompanyStatus, HSCode, Sector
 from bizweek.companies.services import member_role
-from bizweek.events.models import AgendaItem, AgendaKind, Event
+from bizweek.events.models import Event
 from bizweek.expo.models import Product
+from bizweek.studio import services as studio_services
+from bizweek.studio.models import BroadcastSession, Category
 
 from . import catalog
 
-DEMO_PASSWORD = "bizweek-demo"  # noqa: S105  (printed for people trying the demo)
+DEMO_PASSWORD = "bizweek-demo"  # noqa: S105  (printed for people trying the demo)  # nosec B105
 DEMO_DOMAIN = "demo.bizweek.test"
 PENDING_REGISTRATIONS = 6
 PR_SESSIONS = 20
@@ -151,54 +153,66 @@ def _event(now: datetime) -> Event:
     return event
 
 
-def _agenda(event: Event, sectors: list[Sector], featured: list[Company]) -> list[AgendaItem]:
-    items = []
+SECTOR_CATEGORY = {
+    "consumer-goods": Category.CONSUMER_GOODS,
+    "ict": Category.ICT,
+    "hydrogen-energy": Category.HYDROGEN,
+    "machinery": Category.MACHINERY,
+    "bio-health": Category.HEALTH,
+    "food": Category.FOOD,
+    "cosmetics": Category.BEAUTY,
+    "startups": Category.STARTUPS,
+}
+
+
+def _shows(event: Event, sectors: list[Sector], featured: list[Company], host: User) -> int:
+    """The opening and closing ceremonies and the 20 PR shows with their rundowns.
+
+    The shows own the schedule; the studio keeps an agenda row in step with each.
+    """
     day1 = event.starts_at
-    items.append(
-        AgendaItem(
+    ceremonies = [
+        (day1 + timedelta(hours=10), "개막식", "开幕式", "Opening ceremony"),
+        (day1 + timedelta(days=4, hours=17), "폐막식", "闭幕式", "Closing ceremony"),
+    ]
+    for start, ko, zh, en in ceremonies:
+        BroadcastSession(
             event=event,
-            kind=AgendaKind.CEREMONY,
-            starts_at=day1 + timedelta(hours=10),
-            ends_at=day1 + timedelta(hours=11),
-            title_ko="개막식",
-            title_zh_hans="开幕式",
-            title_en="Opening ceremony",
-        )
-    )
+            category=Category.CEREMONY,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            host=host,
+            title_ko=ko,
+            title_zh_hans=zh,
+            title_en=en,
+        ).save()
     per_session = [featured[i::PR_SESSIONS] for i in range(PR_SESSIONS)]
+    products: dict[int, list[Product]] = {}
+    for product in Product.objects.filter(company__in=featured).order_by("company_id", "position"):
+        products.setdefault(product.company_id, []).append(product)
     for number in range(PR_SESSIONS):
         day = day1 + timedelta(days=number // 5)
         start = day + timedelta(hours=13 + (number % 5))
         sector = sectors[number % len(sectors)]
-        names_ko = ", ".join(c.name_ko or c.name_en for c in per_session[number])
-        items.append(
-            AgendaItem(
-                event=event,
-                kind=AgendaKind.PR_SESSION,
-                starts_at=start,
-                ends_at=start + timedelta(minutes=50),
-                title_ko=f"오아시스 라이브 PR {number + 1}: {sector.name_ko}",
-                title_zh_hans=f"Oasis直播推介 {number + 1}：{sector.name_zh_hans}",
-                title_en=f"Oasis live PR {number + 1}: {sector.name_en}",
-                description_ko=names_ko,
-                description_en=", ".join(c.name_en or c.name_ko for c in per_session[number]),
-            )
-        )
-    last = day1 + timedelta(days=4)
-    items.append(
-        AgendaItem(
+        companies = per_session[number]
+        session = BroadcastSession(
             event=event,
-            kind=AgendaKind.CEREMONY,
-            starts_at=last + timedelta(hours=17),
-            ends_at=last + timedelta(hours=18),
-            title_ko="폐막식",
-            title_zh_hans="闭幕式",
-            title_en="Closing ceremony",
+            category=SECTOR_CATEGORY.get(sector.code, Category.OTHER),
+            starts_at=start,
+            ends_at=start + timedelta(minutes=50),
+            host=host,
+            title_ko=f"오아시스 라이브 PR {number + 1}: {sector.name_ko}",
+            title_zh_hans=f"Oasis直播推介 {number + 1}：{sector.name_zh_hans}",
+            title_en=f"Oasis live PR {number + 1}: {sector.name_en}",
+            description_ko=", ".join(c.name_ko or c.name_en for c in companies),
+            description_en=", ".join(c.name_en or c.name_ko for c in companies),
         )
-    )
-    for item in items:
-        item.derive_chinese_variants()
-    return items
+        session.save()
+        minutes = 45 // max(1, len(companies))
+        for company in companies:
+            shown = products.get(company.pk, [])[: 1 + company.pk % 3]
+            studio_services.add_rundown_item(session, company.pk, shown, minutes)
+    return PR_SESSIONS + len(ceremonies)
 
 
 def database_is_empty() -> bool:
@@ -312,11 +326,12 @@ def build_demo(scale: int = 1, seed: int = 1, progress: Progress | None = None) 
 
         index_companies()
 
-        say("writing the agenda")
+        say("writing the studio shows and their rundowns")
         approved_sellers = [c for c in companies if c.role == CompanyRole.SELLER][:seller_count]
         approved_buyers = [c for c in companies if c.role == CompanyRole.BUYER]
         featured = rng.sample(approved_sellers, min(FEATURED_SELLERS, len(approved_sellers)))
-        AgendaItem.objects.bulk_create(_agenda(event, list(sectors.values()), featured))
+        host = User.objects.get(email=f"host@{DEMO_DOMAIN}")
+        _shows(event, list(sectors.values()), featured, host)
 
         say("writing meeting days, requests and meetings")
         from .matching import build_matching

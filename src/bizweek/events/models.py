@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -46,6 +46,18 @@ class Event(ChineseVariantsMixin, models.Model):
         default=20,
         help_text=_("How many unanswered requests a company may have sent at once."),
     )
+    min_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"),
+        default=120,
+        help_text=_(
+            "Requests and the auto-scheduler offer no meeting that starts sooner than this."
+        ),
+    )
+    allow_repeat_meetings = models.BooleanField(
+        _("several meetings per pair and day"),
+        default=False,
+        help_text=_("Off: two companies meet at most once a day."),
+    )
     is_current = models.BooleanField(
         _("current event"), default=True, help_text=_("The event the home page shows.")
     )
@@ -57,6 +69,10 @@ class Event(ChineseVariantsMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name or self.slug
+
+    @property
+    def min_notice(self) -> timedelta:
+        return timedelta(minutes=self.min_notice_minutes)
 
     def phase_at(self, moment: datetime | None = None) -> Phase:
         now = moment or timezone.now()

@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .models import AgendaItem, Event
+from .models import AgendaItem, AgendaKind, Event
 
 # Every page needs the current event (its time zone, phase, name), and it changes a few times
 # a week: it is read from the cache, which every change to an event clears (below), in all
@@ -50,8 +50,10 @@ def _forget_current_event(**kwargs: object) -> None:
 
 
 def happening_now(event: Event, moment: datetime | None = None) -> list[AgendaItem]:
+    """What is on now, ceremonies first (the home page leads with them while they are live)."""
     now = moment or timezone.now()
-    return list(event.agenda.filter(starts_at__lte=now, ends_at__gt=now))
+    items = list(event.agenda.filter(starts_at__lte=now, ends_at__gt=now))
+    return sorted(items, key=lambda item: item.kind != AgendaKind.CEREMONY)
 
 
 def coming_up(event: Event, moment: datetime | None = None, limit: int = 6) -> list[AgendaItem]:

@@ -23,6 +23,7 @@ those reaches cached booth pages when their entries expire (`BIZWEEK_BOOTH_CACHE
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache as memoize
@@ -42,8 +43,22 @@ from bizweek.companies.models import Company, CompanyRole, CompanyStatus
 
 from .models import Booth, Product
 
-# Stands for the CSRF token in cached pages; the same in every process (Redis is shared).
-CSRF_PLACEHOLDER = "BIZWEEK-CSRF-TOKEN-PLACEHOLDER-5d1f0c7a"
+# Stands for the CSRF token in cached pages. Each rendering gets its own random marker
+# (stored with the page), and only the value of the form field the {% csrf_token %} tag wrote
+# is swapped: exhibitor text that contains a marker (it cannot guess a fresh one anyway) or
+# imitates the field (escaped, so its quotes are entities) never receives a visitor's token.
+CSRF_PLACEHOLDER = "BIZWEEK-CSRF-TOKEN-PLACEHOLDER"
+_CSRF_FIELD = 'name="csrfmiddlewaretoken" value="{}"'
+
+
+def _new_marker() -> str:
+    return f"{CSRF_PLACEHOLDER}-{secrets.token_hex(16)}"
+
+
+def _swap_token(html: str, marker: str, token: str) -> str:
+    """Put this visitor's token where the template's CSRF fields are, nowhere else."""
+    return html.replace(_CSRF_FIELD.format(marker), _CSRF_FIELD.format(token))
+
 
 # The cached fragments, in the order they appear on the page.
 FRAGMENTS = {
@@ -180,16 +195,24 @@ def cached_page(request: HttpRequest, state: BoothState) -> str | None:
     """The cached page of a public booth for this anonymous visitor (their CSRF token in)."""
     if not state.is_public_booth:
         return None
-    html = cache.get(_page_key(request, state))
-    return None if html is None else html.replace(CSRF_PLACEHOLDER, get_token(request))
+    entry = cache.get(_page_key(request, state))
+    if not isinstance(entry, tuple):
+        return None
+    marker, html = entry
+    return _swap_token(html, marker, get_token(request))
 
 
 def store_page(request: HttpRequest, state: BoothState, render: Callable[[str], str]) -> str:
     """Render the anonymous page with the CSRF placeholder, cache it, return this visitor's."""
-    html = str(render(CSRF_PLACEHOLDER))
+    marker = _new_marker()
+    html = str(render(marker))
     if state.is_public_booth:
-        cache.set(_page_key(request, state), html, timeout=settings.BIZWEEK_BOOTH_CACHE_SECONDS)
-    return html.replace(CSRF_PLACEHOLDER, get_token(request))
+        cache.set(
+            _page_key(request, state),
+            (marker, html),
+            timeout=settings.BIZWEEK_BOOTH_CACHE_SECONDS,
+        )
+    return _swap_token(html, marker, get_token(request))
 
 
 def _event_stamp(request: HttpRequest) -> str:

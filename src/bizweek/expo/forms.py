@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bizweek.companies.forms import ENDONYMS
+from bizweek.companies.forms import ENDONYMS, HSPickerInput
 from bizweek.companies.models import HSCode
 from bizweek.companies.services import parse_hs_codes
 from bizweek.richtext import sanitize_html
@@ -22,7 +22,7 @@ class ProductForm(forms.ModelForm):
         help_text=_(
             "4 or 6 digits, e.g. 842952. Buyers searching in other languages find you by it."
         ),
-        widget=forms.TextInput(attrs={"list": "hs-code-list", "autocomplete": "off"}),
+        widget=HSPickerInput(multiple=False),
     )
 
     class Meta:

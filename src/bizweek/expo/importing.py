@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bizweek.companies.importing import normalise_hs
+from bizweek.companies.importing import check_hs_codes
 from bizweek.companies.models import Company, CompanyRole, HSCode
 from bizweek.spreadsheets import ImportReport, Progress, RowImporter, Table
 
@@ -200,10 +200,10 @@ class ProductImporter(RowImporter):
                     column,
                     _("Too long: at most %(limit)d characters.") % {"limit": limit},
                 )
-        hs_code = normalise_hs(row.get("hs_code", ""))
-        if hs_code and hs_code not in self.hs_codes:
-            report.error(number, "hs_code", _("Unknown HS code “%(value)s”.") % {"value": hs_code})
-        values["hs_code"] = hs_code or None
+        hs_codes = check_hs_codes(row.get("hs_code", ""), self.hs_codes, number, "hs_code", report)
+        if len(hs_codes) > 1:
+            report.error(number, "hs_code", _("A product has one HS code."))
+        values["hs_code"] = hs_codes[0] if hs_codes else None
         moq_text = row.get("moq", "").replace(" ", "")
         values["moq"] = None
         if moq_text:

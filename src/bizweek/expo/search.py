@@ -28,6 +28,7 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from bizweek.chinese import to_simplified, to_traditional
+from bizweek.crosslingual import gloss
 
 # Han (incl. extension A and compatibility), Hangul syllables and jamo, Hiragana, Katakana.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3040-\u30ff"
@@ -99,9 +100,18 @@ def document_for(company) -> dict[str, str]:  # noqa: ANN001
         if len(hs.code) == 6 and hs.parent is not None:  # the heading names the goods plainly
             hs_codes.setdefault(hs.parent.code, hs.parent)
     taxonomy = [name for hs in hs_codes.values() for name in _all_languages(hs, "name")]
+    taxonomy += [hs.description for hs in hs_codes.values()]
     taxonomy += [
         name for sector in company.sectors.all() for name in _all_languages(sector, "name")
     ]
+    own_words = [
+        *_all_languages(company, "name"),
+        *[text for p in products for text in (*_all_languages(p, "name"), p.description_en)],
+        *_all_languages(company, "description"),
+    ]
+    # English for what the company's own words name (a Chinese product name, "mini diggers"):
+    # the bridge from a query in another language, beside the official HS wording.
+    taxonomy += [gloss(strip_tags(text)) for text in own_words if text]
     texts = {
         "names": [*_all_languages(company, "name"), company.external_id or ""],
         "products": [name for p in products for name in _all_languages(p, "name")],
@@ -227,18 +237,36 @@ def _pg_term(term: Term) -> str:
     return "(" + " <-> ".join(quoted) + ")" if len(quoted) > 1 else quoted[0]
 
 
-def ranked_ids(query: str, limit: int = 5000) -> list[tuple[int, float]]:
-    """Company ids matching every term of `query`, best first, with a score (higher is better).
+PARTIAL_BELOW = 5  # fewer full matches than this: also rank companies matching some words
+BRIDGE_FLOOR = 0.3  # a bridged match counts if it scores this share of the best one
 
-    When no company has all the terms, companies with any of them are returned instead.
+
+def ranked_ids(query: str, limit: int = 5000) -> list[tuple[int, float]]:
+    """Company ids for `query`, best first, with a score (higher is better).
+
+    First the companies with every term; then those reached through the query's English
+    (crosslingual.gloss: 塔吊 → tower crane, "mini digger" → excavator), which meets the
+    official HS descriptions and the glosses in the documents; then, when that gives few,
+    the companies with most of the query's words.
     """
     terms = parse_query(query)
     if not terms:
         return []
-    results = _run(terms, "AND", limit)
-    if not results and len(terms) > 1:
-        results = _run(terms, "OR", limit)
-    return results
+    tiers = [_run(terms, "AND", limit)]
+    english = gloss(query[:MAX_QUERY_LENGTH])
+    bridge = [term for term in parse_query(english) if term not in terms] if english else []
+    if bridge:
+        bridged = _run(bridge, "OR", limit)
+        best = bridged[0][1] if bridged else 0.0
+        tiers.append([(pk, score) for pk, score in bridged if score >= BRIDGE_FLOOR * best])
+    if len(terms) > 1 and len({pk for tier in tiers for pk, _s in tier}) < PARTIAL_BELOW:
+        tiers.append(_run(terms, "OR", limit))
+    ranked: dict[int, float] = {}
+    for level, tier in enumerate(tiers):
+        top = max((score for _pk, score in tier), default=0.0) or 1.0
+        for pk, score in tier:  # a higher tier always outranks a lower one
+            ranked.setdefault(pk, len(tiers) - level + max(score, 0.0) / top)
+    return sorted(ranked.items(), key=lambda item: -item[1])[:limit]
 
 
 def _run(terms: list[Term], operator: str, limit: int) -> list[tuple[int, float]]:

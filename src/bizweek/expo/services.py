@@ -96,9 +96,7 @@ def find_companies(
 
     Returns the queryset and, when searching, each company's score.
     """
-    qs = company_services.visible_companies(user)
-    if user is None or not user.is_authenticated or not user.is_organizer:
-        qs = qs.exclude(booth__is_published=False)
+    qs = visible_companies(user)
     qs = company_services.filter_companies(
         qs,
         role="" if query.role == "all" else query.role,
@@ -125,6 +123,27 @@ def find_companies(
     return qs.order_by(*SORTS[sort]), scores
 
 
+def visible_companies(user: User | None = None) -> QuerySet[Company]:
+    """The one visibility rule for companies, used by pages, the API, search and the CLI.
+
+    The queryset form of the `expo.view_booth` rule: organizers see every company; others see
+    approved companies whose booth is not unpublished, and their own company whatever its state.
+    """
+    qs = company_services.visible_companies(user)
+    if user is not None and user.is_authenticated and user.is_organizer:
+        return qs
+    hidden = Q(booth__is_published=False)
+    if user is not None and user.is_authenticated and user.company_id:
+        hidden &= ~Q(pk=user.company_id)
+    return qs.exclude(hidden)
+
+
+def products_for(company: Company, user: User | None) -> QuerySet[Product]:
+    """A company's products as `user` may see them: drafts only for its members and organizers."""
+    preview = user is not None and user.has_perm("expo.change_booth", company)
+    return visible_products(company, preview=preview)
+
+
 def _ids(qs: QuerySet, field: str = "pk") -> set[int]:
     """The ids a queryset selects, read straight from the cursor: thousands of rows without
     building a model (or a modeltranslation wrapper) for each."""
@@ -138,10 +157,9 @@ def hall_overview(user: User | None = None) -> list[dict]:
     """Each sector's hall with its number of exhibitors."""
     from bizweek.companies.models import Sector
 
-    visible = company_services.visible_companies(user).filter(role=CompanyRole.SELLER)
+    visible = visible_companies(user).filter(role=CompanyRole.SELLER)
     counts = dict(
-        visible.exclude(booth__is_published=False)
-        .order_by()  # the model's default ordering would split the groups
+        visible.order_by()  # the model's default ordering would split the groups
         .values("sectors")
         .annotate(n=Count("pk", distinct=True))
         .values_list("sectors", "n")

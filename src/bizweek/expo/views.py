@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bizweek.companies import services as company_services
 from bizweek.companies.models import Company, CompanyRole, HSCode, Sector
 
 from . import booth_cache, search, services, visits
@@ -151,7 +152,8 @@ def _render_booth(
         "og_image": request.build_absolute_uri(parts["og_image"]) if parts["og_image"] else "",
         "can_request": can_request,
         "current_mark": _mark(request, company) if can_request else "",
-        "members": company.members.filter(is_active=True) if request.user.is_authenticated else [],
+        "can_see_contacts": (see := company_services.contacts_for(request.user, company)),
+        "members": company.members.filter(is_active=True) if see else [],
     }
     if csrf is not None:  # a placeholder the cached page swaps for each visitor's token
         context["csrf_token"] = csrf
@@ -359,7 +361,6 @@ def product_edit(request: HttpRequest, pk: int, product_pk: int | None = None) -
             "form": form,
             "photo_form": photo_form,
             "photos": product.photos.all() if product.pk else [],
-            "hs_choices": HSCode.objects.all(),
         },
     )
 

@@ -17,7 +17,9 @@ the write adds them to the row already there, so counts are the same as writing 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
+import re
 import threading
 import time
 import zoneinfo
@@ -54,14 +56,39 @@ _since: float | None = None  # monotonic time of the oldest visit not yet writte
 _flusher_running = threading.Event()
 
 
+# Self-declared robots and scripted clients: not visitors.
+ROBOT = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|"
+    r"curl/|wget/|python-requests|python-urllib|httpx|aiohttp|go-http-client|java/|"
+    r"libwww|okhttp|scrapy|headlesschrome/[0-9.]+ \(compatible",
+    re.IGNORECASE,
+)
+
+
+def is_robot(request: HttpRequest) -> bool:
+    return bool(ROBOT.search(request.headers.get("User-Agent", "").strip()))
+
+
 def _visitor_key(request: HttpRequest) -> str:
-    """A signed-in user is one visitor everywhere; an anonymous one is their session."""
+    """A signed-in user is one visitor everywhere; an anonymous one is their session if they
+    have one, else a keyed hash of their address and browser. A plain page view never
+    creates a session: a session row per cookie-less request let anyone inflate the figures
+    (and fill the session table)."""
     if request.user.is_authenticated:
         return f"u:{request.user.pk}"
-    if not request.session.session_key:
-        request.session.save()
-    digest = hashlib.sha256(request.session.session_key.encode()).hexdigest()[:40]
-    return f"s:{digest}"
+    session_key = getattr(request, "session", None) and request.session.session_key
+    if session_key:
+        digest = hashlib.sha256(session_key.encode()).hexdigest()[:40]
+        return f"s:{digest}"
+    client = "|".join(
+        [
+            request.META.get("REMOTE_ADDR", ""),
+            request.headers.get("User-Agent", ""),
+            request.headers.get("Accept-Language", ""),
+        ]
+    )
+    digest = hmac.new(settings.SECRET_KEY.encode(), client.encode(), "sha256").hexdigest()[:40]
+    return f"a:{digest}"
 
 
 def visit_day(moment: datetime | None = None, request: HttpRequest | None = None) -> date:
@@ -78,10 +105,13 @@ def visit_day(moment: datetime | None = None, request: HttpRequest | None = None
 
 
 def record_visit(company_id: int, request: HttpRequest) -> None:
-    """Count a visit once per visitor and day; a company's own members are not visitors."""
+    """Count a visit once per visitor and day; a company's own members and robots are not
+    visitors."""
     global _since
     user = request.user
     if user.is_authenticated and user.company_id == company_id:
+        return
+    if not user.is_authenticated and is_robot(request):
         return
     country, role = "", "visitor"
     if user.is_authenticated:

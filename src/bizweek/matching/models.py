@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .talk import Message, MoveProposal, MoveState  # noqa: F401  (models kept in talk.py)
+
 
 class MeetingDay(models.Model):
     """A day on which meetings can be booked, with its hours in the event's time zone."""
@@ -109,6 +111,12 @@ class MeetingRequest(models.Model):
         _("the organizer picks the time"),
         default=False,
         help_text=_("Accepted without a time; the organizer's scheduler places the meeting."),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=40,
+        blank=True,
+        help_text=_("Where the request was made, e.g. studio:12 for a live PR show."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,14 +9,15 @@ event's slot grid; pages show it in each reader's own time zone.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bizweek.accounts.models import User
 from bizweek.companies.models import Company, CompanyRole
@@ -34,6 +35,7 @@ from .models import (
     ProposedSlot,
     RequestState,
 )
+from .talk import Message, MoveProposal, MoveState
 
 # Without windows of its own, a company is taken to meet during its local working hours.
 DEFAULT_HOURS = (time(9, 0), time(18, 0))
@@ -92,8 +94,13 @@ def available_slots(
     include_booked: bool = False,
     now: datetime | None = None,
 ) -> list[datetime]:
-    """Future slots in which the company (or interpreter) can meet and is not yet booked."""
+    """Future slots in which the company (or interpreter) can meet and is not yet booked.
+
+    Slots to book (not `include_booked`) also keep the event's minimum notice, so neither a
+    request nor the auto-scheduler offers a meeting that starts in 25 minutes.
+    """
     now = now or timezone.now()
+    earliest = now if include_booked else now + event.min_notice
     step = timedelta(minutes=event.slot_minutes)
     windows = _windows(company, user)
     tz_name = company.timezone if company is not None else user.timezone
@@ -109,7 +116,7 @@ def available_slots(
     )
     result = []
     for moment in slot_starts(event):
-        if moment < now or moment in booked:
+        if moment < earliest or moment in booked:
             continue
         ok = (
             _within(moment, moment + step, windows)
@@ -122,10 +129,33 @@ def available_slots(
 
 
 def common_slots(
-    event: Event, a: Company, b: Company, now: datetime | None = None
+    event: Event,
+    a: Company,
+    b: Company,
+    now: datetime | None = None,
+    moving: object | None = None,
 ) -> list[datetime]:
+    """Slots both can book, leaving out days on which the pair already meets (unless the
+    organizer allows more); `moving` is a meeting being moved, whose own day stays open."""
     theirs = set(available_slots(event, company=b, now=now))
-    return [moment for moment in available_slots(event, company=a, now=now) if moment in theirs]
+    taken = pair_days(event, a, b, moving)
+    return [
+        moment
+        for moment in available_slots(event, company=a, now=now)
+        if moment in theirs and event_day(event, moment) not in taken
+    ]
+
+
+def event_day(event: Event, moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(event.timezone)).date()
+
+
+def pair_days(event: Event, a: Company, b: Company, moving: object | None = None) -> set[date]:
+    """The event days on which the two companies already meet (empty when repeats are allowed)."""
+    if event.allow_repeat_meetings:
+        return set()
+    starts = meeting_services.pair_meeting_starts(event, a, b, exclude=moving)
+    return {event_day(event, moment) for moment in starts}
 
 
 @transaction.atomic
@@ -182,13 +212,16 @@ def _check_open(event: Event) -> None:
         )
 
 
-def _clean_slots(event: Event, a: Company, b: Company, slots: Iterable[datetime]) -> list[datetime]:
+def _clean_slots(
+    event: Event, a: Company, b: Company, slots: Iterable[datetime], moving: object | None = None
+) -> list[datetime]:
     chosen = sorted({s.astimezone(UTC) for s in slots})
     if not chosen:
         raise ValidationError(_("Choose at least one time."))
     if len(chosen) > MAX_PROPOSED_SLOTS:
         raise ValidationError(_("Propose at most %(count)d times.") % {"count": MAX_PROPOSED_SLOTS})
-    free = set(common_slots(event, a, b))
+    _check_pair_days(event, a, b, chosen, moving)
+    free = set(common_slots(event, a, b, moving=moving))
     for moment in chosen:
         if moment not in free:
             raise ValidationError(
@@ -199,6 +232,30 @@ def _clean_slots(event: Event, a: Company, b: Company, slots: Iterable[datetime]
                 % {"time": moment.strftime("%Y-%m-%d %H:%M UTC")}
             )
     return chosen
+
+
+def _check_pair_days(
+    event: Event, a: Company, b: Company, chosen: list[datetime], moving: object | None = None
+) -> None:
+    taken = pair_days(event, a, b, moving)
+    for moment in chosen:
+        if event_day(event, moment) in taken:
+            raise ValidationError(
+                _(
+                    "These two companies already meet on %(date)s; the organizer allows one "
+                    "meeting per pair and day."
+                )
+                % {"date": event_day(event, moment).isoformat()}
+            )
+
+
+def notice_label(event: Event) -> str:
+    """'2 hours', '90 minutes': the event's minimum notice as people say it."""
+    minutes = event.min_notice_minutes
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
 def open_requests_sent(company: Company) -> int:
@@ -214,7 +271,13 @@ def create_request(
     message: str = "",
     needs_interpreter: bool = False,
     languages: str = "",
+    source: str = "",
 ) -> MeetingRequest:
+    """Ask `to_company` for a meeting at one of `slots`.
+
+    A request with a `source` (a consultation asked for during a live show) may come without
+    times: the recipient then proposes them.
+    """
     from_company = by.company
     if from_company is None:
         raise PermissionDenied(_("Sign in with your company's account to request a meeting."))
@@ -233,7 +296,8 @@ def create_request(
             )
             % {"count": event.max_open_requests}
         )
-    chosen = _clean_slots(event, from_company, to_company, slots)
+    slots = list(slots)
+    chosen = _clean_slots(event, from_company, to_company, slots) if slots or not source else []
     try:
         with transaction.atomic():
             request = MeetingRequest.objects.create(
@@ -245,6 +309,7 @@ def create_request(
                 message=message[:2000],
                 needs_interpreter=needs_interpreter,
                 languages=languages[:20],
+                source=source[:40],
             )
             ProposedSlot.objects.bulk_create(
                 [
@@ -288,6 +353,12 @@ def accept(request: MeetingRequest, starts_at: datetime, *, by: User):  # noqa: 
         raise ValidationError(_("Choose one of the proposed times."))
     if moment < timezone.now():
         raise ValidationError(_("That time has already passed; propose another one."))
+    if moment < timezone.now() + request.event.min_notice:
+        raise ValidationError(
+            _("That time is less than %(hours)s away; propose a later one.")
+            % {"hours": notice_label(request.event)}
+        )
+    _check_pair_days(request.event, request.from_company, request.to_company, [moment])
     with transaction.atomic():
         locked = MeetingRequest.objects.select_for_update().get(pk=request.pk)
         if locked.state != RequestState.PENDING:
@@ -422,6 +493,25 @@ def requests_for(company: Company, box: str) -> QuerySet[MeetingRequest]:
     )
 
 
+def requests_awaiting(company: Company) -> list[MeetingRequest]:
+    """Open requests whose answer is due from this company, oldest first, with their times."""
+    qs = MeetingRequest.objects.filter(awaiting=company, state=RequestState.PENDING)
+    expire_stale(qs)
+    return list(
+        qs.select_related("from_company", "to_company", "event")
+        .prefetch_related(
+            Prefetch(
+                "slots",
+                queryset=ProposedSlot.objects.filter(
+                    is_current=True, starts_at__gt=timezone.now()
+                ).order_by("starts_at"),
+                to_attr="open_slots",
+            )
+        )
+        .order_by("updated_at")
+    )
+
+
 def visible_request(user: User, pk: int) -> MeetingRequest:
     request = MeetingRequest.objects.select_related("from_company", "to_company", "event").get(
         pk=pk
@@ -463,3 +553,159 @@ def mark_of(company: Company | None, target: Company) -> str:
         Mark.objects.filter(company=company, target=target).values_list("value", flat=True).first()
         or ""
     )
+
+
+# --- moving an accepted meeting ------------------------------------------------------------
+
+
+def _side(meeting, by: User) -> Company:  # noqa: ANN001
+    """The company `by` acts for in this meeting, or PermissionDenied."""
+    if by.company_id not in (meeting.seller_id, meeting.buyer_id):
+        raise PermissionDenied(_("Only the two companies of a meeting can move it."))
+    return meeting.seller if by.company_id == meeting.seller_id else meeting.buyer
+
+
+def open_move(meeting) -> MoveProposal | None:  # noqa: ANN001
+    return MoveProposal.objects.filter(meeting=meeting, state=MoveState.PENDING).first()
+
+
+def move_times(proposal: MoveProposal) -> list[datetime]:
+    return [datetime.fromisoformat(value) for value in proposal.times]
+
+
+def move_candidates(meeting) -> list[datetime]:  # noqa: ANN001
+    """Times both companies could move the meeting to."""
+    if meeting.starts_at <= timezone.now() or not meeting.event.matching_is_open():
+        return []
+    return common_slots(meeting.event, meeting.seller, meeting.buyer, moving=meeting)
+
+
+def propose_move(meeting, slots: Iterable[datetime], *, by: User) -> MoveProposal:  # noqa: ANN001
+    """Ask the other side to move an accepted meeting to one of these times."""
+    from bizweek.meetings.models import MeetingState
+
+    mine = _side(meeting, by)
+    if meeting.state != MeetingState.SCHEDULED or meeting.starts_at <= timezone.now():
+        raise ValidationError(_("Only a scheduled meeting that has not started can be moved."))
+    _check_open(meeting.event)
+    chosen = _clean_slots(meeting.event, meeting.seller, meeting.buyer, slots, moving=meeting)
+    with transaction.atomic():
+        # A new proposal replaces one still open (either side's).
+        MoveProposal.objects.filter(meeting=meeting, state=MoveState.PENDING).update(
+            state=MoveState.WITHDRAWN, answered_at=timezone.now()
+        )
+        proposal = MoveProposal.objects.create(
+            meeting=meeting,
+            proposed_by=mine,
+            created_by=by,
+            times=[moment.isoformat() for moment in chosen],
+            old_starts_at=meeting.starts_at,
+        )
+    other = meeting.buyer if mine.pk == meeting.seller_id else meeting.seller
+    notify_company(other, "move_proposed", meeting=meeting, move=proposal)
+    return proposal
+
+
+def accept_move(proposal: MoveProposal, starts_at: datetime, *, by: User):  # noqa: ANN201
+    """The other side picks one of the proposed times: the meeting moves there."""
+    meeting = proposal.meeting
+    mine = _side(meeting, by)
+    if proposal.state != MoveState.PENDING:
+        raise ValidationError(_("This proposal is no longer open."))
+    if mine.pk == proposal.proposed_by_id:
+        raise PermissionDenied(_("The other company answers this proposal."))
+    moment = starts_at.astimezone(UTC)
+    if moment not in move_times(proposal):
+        raise ValidationError(_("Choose one of the proposed times."))
+    if moment < timezone.now() + meeting.event.min_notice:
+        raise ValidationError(
+            _("That time is less than %(hours)s away; propose a later one.")
+            % {"hours": notice_label(meeting.event)}
+        )
+    _check_pair_days(meeting.event, meeting.seller, meeting.buyer, [moment], moving=meeting)
+    with transaction.atomic():
+        if not MoveProposal.objects.filter(pk=proposal.pk, state=MoveState.PENDING).update(
+            state=MoveState.ACCEPTED, answered_at=timezone.now()
+        ):
+            raise ValidationError(_("This proposal was answered in the meantime."))
+        moved = meeting_services.move(meeting, moment)
+    for company in (moved.seller, moved.buyer):
+        notify_company(company, "move_accepted", meeting=moved)
+    return moved
+
+
+def decline_move(proposal: MoveProposal, *, by: User) -> MoveProposal:
+    """The other side says no, or the proposer withdraws; the meeting keeps its time."""
+    mine = _side(proposal.meeting, by)
+    state = MoveState.WITHDRAWN if mine.pk == proposal.proposed_by_id else MoveState.DECLINED
+    if not MoveProposal.objects.filter(pk=proposal.pk, state=MoveState.PENDING).update(
+        state=state, answered_at=timezone.now()
+    ):
+        raise ValidationError(_("This proposal is no longer open."))
+    proposal.refresh_from_db()
+    if state == MoveState.DECLINED:
+        proposer = Company.objects.get(pk=proposal.proposed_by_id)
+        notify_company(proposer, "move_declined", meeting=proposal.meeting)
+    return proposal
+
+
+# --- the message thread of a request or meeting -----------------------------------------------
+
+MAX_MESSAGE_LENGTH = 1000
+
+
+def thread(*, request: MeetingRequest | None = None, meeting=None) -> list[Message]:  # noqa: ANN001
+    """A meeting's thread includes what was said on its request before it was booked."""
+    condition = Q()
+    if meeting is not None:
+        condition |= Q(meeting=meeting)
+        if meeting.request_id:
+            condition |= Q(request_id=meeting.request_id)
+    if request is not None:
+        condition |= Q(request=request)
+    if not condition:
+        return []
+    return list(Message.objects.filter(condition).select_related("author", "company"))
+
+
+def post_message(
+    body: str,
+    *,
+    by: User,
+    request: MeetingRequest | None = None,
+    meeting=None,  # noqa: ANN001
+) -> Message:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Write a message first."))
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            _("A message can have at most %(count)d characters.") % {"count": MAX_MESSAGE_LENGTH}
+        )
+    if meeting is not None:
+        if not meeting_services.can_see(by, meeting):
+            raise PermissionDenied(_("This meeting belongs to other companies."))
+        pair = (meeting.seller, meeting.buyer)
+        request = meeting.request
+    elif request is not None:
+        if not (
+            by.is_organizer or by.company_id in (request.from_company_id, request.to_company_id)
+        ):
+            raise PermissionDenied(_("You can only act for your own company."))
+        pair = (request.from_company, request.to_company)
+    else:
+        raise ValueError("a message needs a request or a meeting")
+    message = Message.objects.create(
+        request=request, meeting=meeting, author=by, company=by.company, body=body
+    )
+    for company in pair:
+        if company.pk != by.company_id:
+            notify_company(
+                company,
+                "message_received",
+                email=False,
+                request=request,
+                meeting=meeting,
+                message=message,
+            )
+    return message

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.forms import inlineformset_factory
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from bizweek.events.models import Event
 from bizweek.events.services import current_event
 
 from . import services
-from .models import MeetingDay, MeetingRequest, RequestState
+from .models import MeetingDay, MeetingRequest, MoveProposal, RequestState
 
 
 def _event_or_404(request: HttpRequest | None = None) -> Event:
@@ -120,6 +121,7 @@ def new_request(request: HttpRequest, company_pk: int) -> HttpResponse:
             "days": _by_day(slots),
             "open_count": services.open_requests_sent(me),
             "chosen": set(request.POST.getlist("slots")),
+            "limit": services.MAX_PROPOSED_SLOTS,
         },
     )
 
@@ -176,9 +178,12 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "current": services.current_slots(item),
             "history": item.slots.filter(is_current=False).select_related("proposed_by"),
             "alternative_days": _by_day(alternatives),
+            "limit": services.MAX_PROPOSED_SLOTS,
             "can_cancel": item.state == RequestState.PENDING
             and request.user.company_id == item.from_company_id,
             "meeting": getattr(item, "meeting", None),
+            "messages_thread": services.thread(request=item),
+            "can_write": item.state == RequestState.PENDING,
         },
     )
 
@@ -299,7 +304,7 @@ def availability(request: HttpRequest) -> HttpResponse:
 class EventMatchingForm(forms.ModelForm):
     class Meta:
         model = Event
-        fields = ["slot_minutes", "max_open_requests", "matching_ends_at"]
+        fields = ["slot_minutes", "max_open_requests", "min_notice_minutes", "matching_ends_at"]
 
 
 MeetingDayFormSet = inlineformset_factory(
@@ -339,115 +344,10 @@ def mark(request: HttpRequest, company_pk: int) -> HttpResponse:
     return redirect("accounts:dashboard")
 
 
-class ScheduleForm(forms.Form):
-    day = forms.ModelChoiceField(
-        label=gettext_lazy("Meeting day"), queryset=MeetingDay.objects.none()
-    )
-    tables = forms.IntegerField(
-        label=gettext_lazy("Meetings at once (rooms)"), min_value=1, max_value=10000, initial=20
-    )
-    time_limit = forms.IntegerField(
-        label=gettext_lazy("Time limit (seconds)"), min_value=2, max_value=600, initial=20
-    )
-
-    def __init__(self, *args, event: Event, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        self.fields["day"].queryset = event.meeting_days.filter(date__gte=today)
-
-
-def _organizer_only(request: HttpRequest) -> None:
-    if not request.user.is_organizer:
-        raise PermissionDenied(_("Only organizers can see this page."))
-
-
-@login_required
-def schedule(request: HttpRequest) -> HttpResponse:
-    from . import scheduling
-    from .models import ScheduleRun
-
-    _organizer_only(request)
-    event = _event_or_404(request)
-    form = ScheduleForm(request.POST or None, event=event)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = scheduling.run(
-                event,
-                form.cleaned_data["day"],
-                by=request.user,
-                tables=form.cleaned_data["tables"],
-                time_limit=form.cleaned_data["time_limit"],
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
-            return redirect("matching:schedule_run", pk=created.pk)
-    pairs = scheduling.candidate_pairs(event)
-    return render(
-        request,
-        "matching/schedule.html",
-        {
-            "form": form,
-            "event": event,
-            "unplaced": sum(1 for p in pairs if p.request is not None),
-            "mutual": sum(1 for p in pairs if p.request is None),
-            "runs": ScheduleRun.objects.filter(event=event).select_related("day")[:20],
-        },
-    )
-
-
-@login_required
-def schedule_run(request: HttpRequest, pk: int) -> HttpResponse:
-    from . import scheduling
-    from .models import ScheduleRun
-
-    _organizer_only(request)
-    run = get_object_or_404(ScheduleRun.objects.select_related("day", "event"), pk=pk)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "publish":
-                booked, problems = scheduling.publish(run, by=request.user)
-                messages.success(
-                    request,
-                    _("Published: %(count)d meetings booked and both sides notified.")
-                    % {"count": booked},
-                )
-                for problem in problems:
-                    messages.error(request, problem)
-            elif action == "discard":
-                scheduling.discard(run, by=request.user)
-                messages.success(request, _("The draft was discarded."))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        return redirect("matching:schedule_run", pk=pk)
-    drafts = list(run.drafts.select_related("seller", "buyer"))
-    breaks = scheduling.participant_breaks(run)
-    placed = [d for d in drafts if d.starts_at]
-    return render(
-        request,
-        "matching/schedule_run.html",
-        {
-            "run": run,
-            "placed": placed,
-            "unplaced": [d for d in drafts if not d.starts_at],
-            "slots": _by_slot(placed),
-            "max_breaks": max(breaks.values(), default=0),
-            "companies": len(breaks),
-        },
-    )
-
-
-def _by_slot(drafts: list) -> list[tuple[datetime, list]]:
-    return [(moment, list(group)) for moment, group in groupby(drafts, key=lambda d: d.starts_at)]
-
-
 @login_required
 def recommendations(request: HttpRequest) -> HttpResponse:
     """Counterparts this company should meet, with the reasons and one-click actions."""
-    from . import recommend
+    from bizweek.recommend import services as recommend
 
     company = _require_company(request)
     items = recommend.recommend(company, limit=30, language=request.LANGUAGE_CODE)
@@ -460,4 +360,97 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         request,
         "matching/recommendations.html",
         {"items": [(item, marks.get(item.company.pk, "")) for item in items], "me": company},
+    )
+
+
+# --- messages and moving a meeting -----------------------------------------------------------
+
+
+def _visible_meeting(request: HttpRequest, pk: int):
+    from django.http import Http404
+
+    from bizweek.meetings import services as meeting_services
+
+    try:
+        return meeting_services.visible_meeting(request.user, pk)
+    except ObjectDoesNotExist as error:
+        raise Http404 from error
+
+
+def _meeting_page(meeting, anchor: str = "") -> HttpResponse:  # noqa: ANN001
+    return redirect(reverse("meetings:detail", args=[meeting.pk]) + anchor)
+
+
+@login_required
+@require_POST
+def request_message(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        item = services.visible_request(request.user, pk)
+    except MeetingRequest.DoesNotExist as error:
+        raise PermissionDenied from error
+    try:
+        services.post_message(request.POST.get("body", ""), by=request.user, request=item)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(reverse("matching:request", args=[pk]) + "#thread")
+
+
+@login_required
+@require_POST
+def meeting_message(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _visible_meeting(request, pk)
+    try:
+        services.post_message(request.POST.get("body", ""), by=request.user, meeting=meeting)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return _meeting_page(meeting, "#thread")
+
+
+@login_required
+@require_POST
+def propose_move(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _visible_meeting(request, pk)
+    try:
+        services.propose_move(meeting, _parse_slots(request.POST.getlist("slots")), by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("Your proposal was sent. The meeting keeps its time until they accept.")
+        )
+    return _meeting_page(meeting, "#move")
+
+
+def _move_action(request: HttpRequest, pk: int, action) -> HttpResponse:  # noqa: ANN001
+    proposal = get_object_or_404(MoveProposal.objects.select_related("meeting"), pk=pk)
+    meeting = _visible_meeting(request, proposal.meeting_id)
+    try:
+        action(proposal)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return _meeting_page(meeting, "#move")
+
+
+@login_required
+@require_POST
+def accept_move(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(proposal: MoveProposal) -> None:
+        slots = _parse_slots(request.POST.getlist("slot")[:1])
+        if not slots:
+            raise ValidationError(_("Choose one of the proposed times."))
+        services.accept_move(proposal, slots[0], by=request.user)
+        messages.success(request, _("The meeting was moved."))
+
+    return _move_action(request, pk, action)
+
+
+@login_required
+@require_POST
+def decline_move(request: HttpRequest, pk: int) -> HttpResponse:
+    return _move_action(
+        request, pk, lambda proposal: services.decline_move(proposal, by=request.user)
     )

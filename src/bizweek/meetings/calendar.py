@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from icalendar import Calendar, Event
 
 from bizweek.accounts.models import User
+from bizweek.core.siteurl import site_url
 
 from .models import Meeting, MeetingState
 
@@ -23,7 +23,7 @@ def _event(meeting: Meeting, user: User) -> Event:
             "seller": meeting.seller.name,
             "buyer": meeting.buyer.name,
         }
-    url = settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
+    url = site_url() + reverse("meetings:detail", args=[meeting.pk])
     event = Event()
     event.add("uid", f"meeting-{meeting.pk}@bizweek")
     event.add("summary", title)

@@ -47,7 +47,7 @@ def _warm_recommendations() -> None:
     """Build the recommendation index before a person waits for it (it is cached per process
     and rebuilt after data changes)."""
     try:
-        from bizweek.matching.recommend import get_index
+        from bizweek.recommend.services import get_index
 
         get_index()
     except Exception:  # warming is an optimisation; the page builds the index itself if needed

@@ -37,6 +37,8 @@ from .models import (
     user_key,
 )
 
+DAY = timedelta(hours=24)
+
 
 def book(
     event: Event,
@@ -90,6 +92,62 @@ def book(
             % {"names": " / ".join(busy) or _("A participant")}
         ) from error
     return meeting
+
+
+def move(meeting: Meeting, starts_at: datetime, *, now: datetime | None = None) -> Meeting:
+    """Rebook a meeting at another time, both companies (and its interpreter when free) at once.
+
+    The same unique bookings as `book` guard it: if either company took the new slot
+    meanwhile, nothing changes and the caller gets a clear message. An interpreter who is busy
+    at the new time is released (the organizer assigns another). Reminders start over, and a
+    meeting moved to less than a day ahead gets no 24-hour reminder.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+            if locked.state != MeetingState.SCHEDULED:
+                raise ValidationError(_("This meeting was cancelled."))
+            locked.bookings.all().delete()
+            Booking.objects.bulk_create(
+                [
+                    Booking(meeting=locked, participant=company_key(cid), starts_at=starts_at)
+                    for cid in (locked.seller_id, locked.buyer_id)
+                ]
+            )
+            if locked.interpreter_id:
+                try:
+                    with transaction.atomic():
+                        Booking.objects.create(
+                            meeting=locked,
+                            participant=user_key(locked.interpreter_id),
+                            starts_at=starts_at,
+                        )
+                except IntegrityError:
+                    locked.interpreter = None
+            locked.starts_at = starts_at
+            locked.ends_at = starts_at + timedelta(minutes=locked.event.slot_minutes)
+            locked.sequence += 1
+            locked.reminded_15m_at = None
+            locked.reminded_24h_at = None if starts_at - now >= DAY else now
+            locked.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            _("One of the companies already has a meeting at that time; choose another time.")
+        ) from error
+    return locked
+
+
+def pair_meeting_starts(
+    event: Event, a: Company, b: Company, exclude: Meeting | None = None
+) -> list[datetime]:
+    """When two companies already meet (scheduled meetings, either way round)."""
+    qs = Meeting.objects.filter(event=event, state=MeetingState.SCHEDULED).filter(
+        Q(seller=a, buyer=b) | Q(seller=b, buyer=a)
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.values_list("starts_at", flat=True))
 
 
 def cancel(meeting: Meeting, *, by: User) -> Meeting:
@@ -182,6 +240,25 @@ def meetings_for(user: User, *, include_cancelled: bool = False) -> QuerySet[Mee
     )
 
 
+def meetings_on(event: Event, start: datetime, end: datetime) -> QuerySet[Meeting]:
+    """The event's scheduled meetings starting in [start, end), for the organizer's day."""
+    return (
+        Meeting.objects.filter(
+            event=event, state=MeetingState.SCHEDULED, starts_at__gte=start, starts_at__lt=end
+        )
+        .select_related("seller", "buyer", "interpreter")
+        .order_by("starts_at")
+    )
+
+
+def visible_meeting(user: User, pk: int) -> Meeting:
+    """The meeting if this user may see it: Meeting.DoesNotExist or PermissionDenied if not."""
+    meeting = Meeting.objects.select_related("seller", "buyer", "event", "request").get(pk=pk)
+    if not can_see(user, meeting):
+        raise PermissionDenied(_("This meeting belongs to other companies."))
+    return meeting
+
+
 def can_see(user: User, meeting: Meeting) -> bool:
     return (
         user.is_organizer
@@ -201,7 +278,7 @@ def calendar_token(user: User) -> str:
 
 
 def reset_calendar_token(user: User) -> str:
-    user.calendar_token = ""
+    user.calendar_token = ""  # cleared, then replaced by a new random token  # nosec B105
     return calendar_token(user)
 
 
@@ -234,10 +311,13 @@ def send_due_reminders(now: datetime | None = None) -> int:
                 continue
             if field == "reminded_15m_at" and meeting.reminded_24h_at is None:
                 Meeting.objects.filter(pk=meeting.pk).update(reminded_24h_at=now)
+            if field == "reminded_24h_at" and meeting.starts_at - meeting.created_at < DAY:
+                # Booked less than a day ahead: the booking's own notice was the reminder.
+                continue
             for company in (meeting.seller, meeting.buyer):
-                notify_company(company, kind, meeting=meeting)
+                notify_company(company, kind, meeting=meeting, now=now)
             if meeting.interpreter:
-                notify_user(meeting.interpreter, kind, meeting=meeting)
+                notify_user(meeting.interpreter, kind, meeting=meeting, now=now)
             sent += 1
     return sent
 

@@ -17,6 +17,9 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    mail_failed = models.BooleanField(
+        default=False, help_text="The e-mail copy could not be handed to the mail server."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -26,3 +29,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def link_label(self) -> str:
+        """What the link leads to, said in words rather than shown as a bare path."""
+        if self.url.startswith("/meetings/"):
+            return str(_("Open the meeting"))
+        return str(_("Open the request"))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 from django.conf import settings
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from bizweek.accounts.models import User
 from bizweek.mail import send_templated_mail
-from bizweek.timezones import dual_label
+from bizweek.timezones import dual_label, relative_label
 
 from .models import Notification
 
@@ -27,10 +31,14 @@ KINDS = {
     "meeting_no_show",
     "nudge_no_meeting",  # dashboard/nudges.py
     "nudge_unfiled_log",
+    "move_proposed",
+    "move_accepted",
+    "move_declined",
+    "message_received",
 }
 
 
-def _context(user: User, **objects: object) -> dict:
+def _context(user: User, now: datetime, **objects: object) -> dict:
     """What the templates need, with times in the recipient's zone next to the other side's."""
     context: dict = {"user": user, **objects}
     request, meeting = objects.get("request"), objects.get("meeting")
@@ -38,6 +46,7 @@ def _context(user: User, **objects: object) -> dict:
         other = meeting.buyer if user.company_id == meeting.seller_id else meeting.seller
         context["other"] = other
         context["when"] = dual_label(meeting.starts_at, user.timezone, other.timezone)
+        context["minutes_left"] = max(1, math.ceil((meeting.starts_at - now).total_seconds() / 60))
         context["url"] = reverse("meetings:detail", args=[meeting.pk])
     if request is not None:
         other = (
@@ -51,18 +60,39 @@ def _context(user: User, **objects: object) -> dict:
             for slot in request.slots.filter(is_current=True).order_by("starts_at")
         ]
         context.setdefault("url", reverse("matching:request", args=[request.pk]))
+    move = objects.get("move")
+    if move is not None and meeting is not None:
+        context["times"] = [
+            dual_label(datetime.fromisoformat(value), user.timezone, context["other"].timezone)
+            for value in move.times
+        ]
     return context
 
 
-def notify_user(user: User, kind: str, *, email: bool = True, **objects: object) -> Notification:
+def notify_user(
+    user: User,
+    kind: str,
+    *,
+    email: bool = True,
+    now: datetime | None = None,
+    **objects: object,
+) -> Notification:
+    """`now` is the moment the text speaks from ('today at 14:00'); reminders pass theirs."""
     assert kind in KINDS, kind
-    context = _context(user, **objects)
+    now = now or timezone.now()
     with (
         translation.override(user.language or settings.LANGUAGE_CODE),
         timezone.override(user.timezone),
     ):
+        context = _context(user, now, **objects)  # city names in the reader's language
+        meeting = objects.get("meeting")
+        if meeting is not None:
+            context["when_relative"] = relative_label(meeting.starts_at, user.timezone, now)
         title = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
-        body = render_to_string(f"notifications/{kind}_body.txt", context).strip()
+        # The in-app text leaves out the address line: the list links it with a label.
+        body = render_to_string(
+            f"notifications/{kind}_body.txt", {**context, "in_app": True}
+        ).strip()
     notification = Notification.objects.create(
         user=user, kind=kind, title=title[:300], body=body, url=context.get("url", "")
     )
@@ -77,15 +107,20 @@ def notify_user(user: User, kind: str, *, email: bool = True, **objects: object)
             from bizweek.meetings.calendar import meeting_ics
 
             attachments.append(("meeting.ics", meeting_ics(meeting, user), "text/calendar"))
-        send_templated_mail(
+        delivered = send_templated_mail(
             user.email, f"notifications/{kind}", context, user.language, attachments=attachments
         )
+        if not delivered and user.email:
+            # Kept for the organizer's home page: someone missed news by mail.
+            notification.mail_failed = True
+            notification.save(update_fields=["mail_failed"])
     return notification
 
 
 def notify_company(company, kind: str, **objects: object) -> list[Notification]:  # noqa: ANN001
     return [
-        notify_user(member, kind, **objects) for member in company.members.filter(is_active=True)
+        notify_user(member, kind, **objects)  # type: ignore[arg-type]
+        for member in company.members.filter(is_active=True)
     ]
 
 
@@ -98,3 +133,11 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+def undelivered_mail(since: datetime | None = None) -> QuerySet[Notification]:
+    """Notifications whose e-mail copy failed, newest first (for the organizer)."""
+    qs = Notification.objects.filter(mail_failed=True).select_related("user")
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    return qs.order_by("-created_at")

@@ -78,6 +78,65 @@ def both_times(moment: object, other_tz: str) -> str:
 
 
 @register.filter
+def both_clocks(moment: object, other_tz: str) -> str:
+    """A slot under a day heading: '11:00 Seoul · 09:00 Bangkok' (the other side's date only
+    when it differs: '08:00 Seoul · 12-08 15:00 Los Angeles')."""
+    from django.utils import timezone
+
+    from bizweek.timezones import dual_clock_label
+
+    if not moment:
+        return ""
+    return dual_clock_label(moment, timezone.get_current_timezone_name(), other_tz or "UTC")
+
+
+@register.filter
+def zone_label(tz_name: str) -> str:
+    import zoneinfo
+
+    from bizweek.timezones import zone_label as label
+
+    try:
+        return label(str(tz_name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # an unknown zone is shown as it is
+        return str(tz_name)
+
+
+@register.filter
+def city_of(company: object) -> str:
+    """A company's city in the reader's language where CLDR knows it."""
+    from bizweek.timezones import company_city
+
+    return company_city(getattr(company, "city", ""), getattr(company, "timezone", ""))
+
+
+@register.filter
+def language_pair(pair: str) -> str:
+    """'ko-zh' → '한국어–중국어' for a Korean reader (CLDR language names, via Babel)."""
+    from babel import Locale
+
+    from bizweek.timezones import cldr_locale
+
+    if not pair:
+        return ""
+    names = Locale.parse(cldr_locale()).languages
+    return "–".join(names.get(code.strip(), code) for code in str(pair).split("-"))
+
+
+@register.filter
+def role_name(code: str) -> str:
+    """A role code ('visitor') as the reader's word for it; an anonymous visit has none."""
+    from django.utils.translation import gettext
+
+    from bizweek.accounts.models import Role
+
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return gettext("Not signed in") if not code or code == "anonymous" else str(code)
+
+
+@register.filter
 def local_time(moment: object) -> str:
     from django.utils import timezone
 

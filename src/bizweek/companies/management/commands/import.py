@@ -34,6 +34,11 @@ class Command(BaseCommand):
             help="Language of the report.",
         )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="companies: send each contact's account an invitation to set a password.",
+        )
 
     def handle(self, *args, **options) -> None:
         kind = options["kind"]
@@ -52,8 +57,9 @@ class Command(BaseCommand):
 
         with translation.override(options["lang"]):
             try:
+                extra = {"invite": options["invite"]} if kind == "companies" else {}
                 report = IMPORTERS[kind](
-                    options["file"], dry_run=options["dry_run"], progress=progress
+                    options["file"], dry_run=options["dry_run"], progress=progress, **extra
                 )
             except FileNotFoundError as error:
                 raise CommandError(f"No such file: {options['file']}") from error
@@ -63,6 +69,18 @@ class Command(BaseCommand):
                 for error in report.errors:
                     column = f" [{error.column}]" if error.column else ""
                     self.stdout.write(f"row {error.row}{column}: {error.message}")
+                for note in report.notes:
+                    column = f" [{note.column}]" if note.column else ""
+                    self.stdout.write(f"row {note.row}{column} (note): {note.message}")
                 self.stdout.write(f"{report.summary()} ({time.monotonic() - started:.1f} s)")
+                accounts = getattr(report, "accounts", None)
+                if accounts is not None:
+                    for note in accounts.skipped:
+                        self.stdout.write(str(note))
+                    self.stdout.write(
+                        f"contact accounts: {len(accounts.created)} created, "
+                        f"{len(accounts.attached)} attached"
+                        + (", invitations queued" if options["invite"] else "")
+                    )
         if not report.ok:
             sys.exit(1)

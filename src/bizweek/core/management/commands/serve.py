@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 from typing import Any
 
 import uvicorn
@@ -41,9 +42,12 @@ class Command(BaseCommand):
         workers = options["workers"]
         if workers > 1 and not settings.REDIS_URL:
             raise CommandError("--workers > 1 needs REDIS_URL: workers must share a channel layer.")
-        self.stdout.write(
-            f"Bizweek at http://{options['host']}:{options['port']}/  (Ctrl+C to stop)"
-        )
+        address = f"http://{options['host']}:{options['port']}"
+        if not os.environ.get("BIZWEEK_SITE_URL"):
+            # Links sent outside a request (reminders, jobs) point where this server listens;
+            # the environment carries it to worker processes.
+            settings.SITE_URL = os.environ["BIZWEEK_SITE_URL"] = address
+        self.stdout.write(f"Bizweek at {address}/  (Ctrl+C to stop)")
         if not options["no_jobs"]:
             from bizweek.meetings.jobs import start_background_loop
 
@@ -51,6 +55,9 @@ class Command(BaseCommand):
             from bizweek.core.tasks import start_worker_thread
 
             start_worker_thread()
+            from bizweek.studio.ingest import start_supervisor
+
+            start_supervisor()  # RTMP listeners of the live shows
         uvicorn.run(
             "bizweek.core.management.commands.serve:serving_application",
             factory=True,  # called in each worker process

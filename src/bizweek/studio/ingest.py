@@ -1,0 +1,398 @@
+"""RTMP ingest to HLS: one supervised ffmpeg listener per live show.
+
+ffmpeg (the static binary of the imageio-ffmpeg wheel) listens with `-listen 1` on
+rtmp://host:port/live/<key>, transcodes to H.264/AAC and writes HLS with 1 s segments into the
+show's directory, every segment kept in the playlist: the recording is the playlist. A listener
+exits when its publisher disconnects; the supervisor starts it again at once, and
+`append_list` continues the same playlist, so a crash or an encoder reconnect never loses what
+was recorded (the gap is marked with a discontinuity).
+
+ffmpeg's listener accepts any stream name and only warns ("Unexpected stream X, expecting
+KEY"): the supervisor reads its log and kills a listener the moment a wrong key connects, before
+any segment is written, and starts a fresh one. A regenerated key restarts the listener with
+the new key.
+
+The supervisor runs as a thread in `bizweek serve`'s main process (`start_supervisor`), or in
+`bizweek studio-ingest`. Health (state, bitrate, frame rate, dropped frames, last data, restarts,
+port) goes to the cache, where the console reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from .models import BroadcastSession, RestreamDestination, SessionState
+
+log = logging.getLogger(__name__)
+
+SLAVE_FAILED = re.compile(r"Slave muxer #(\d+) failed: (.*?)(?:, continuing|$)")
+REFUSED_PATTERNS = ("Unexpected stream", "App field don't match up")
+STALL_SECONDS = 8.0  # no new frame for this long while receiving: the encoder is dead
+HEALTH_TTL = 30
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def hls_dir(session_id: int) -> Path:
+    return Path(settings.DATA_DIR) / "studio" / str(int(session_id))
+
+
+def health_key(session_id: int) -> str:
+    return f"studio:health:{session_id}"
+
+
+def read_health(session_id: int) -> dict:
+    return cache.get(health_key(session_id)) or {"state": "offline"}
+
+
+def rtmp_port(session_id: int, taken: set[int]) -> int:
+    low, high = settings.BIZWEEK_RTMP_PORTS
+    span = high - low + 1
+    for step in range(span):
+        port = low + (session_id + step) % span
+        if port not in taken:
+            return port
+    raise RuntimeError("no free RTMP port")
+
+
+HLS_FLAGS = "append_list+independent_segments+discont_start+program_date_time"
+
+
+def _output(out: Path, destinations: tuple[str, ...]) -> list[str]:
+    """HLS alone, or HLS plus each restream destination through ffmpeg's tee muxer, where a
+    destination that fails (`onfail=ignore`) is dropped and the rest go on."""
+    playlist, segment = str(out / "index.m3u8"), str(out / "seg%06d.ts")
+    if not destinations:
+        return [
+            *("-f", "hls", "-hls_time", "1", "-hls_list_size", "0", "-hls_flags", HLS_FLAGS),
+            *("-hls_segment_filename", segment, playlist),
+        ]
+    hls = (
+        f"[f=hls:hls_time=1:hls_list_size=0:hls_flags={HLS_FLAGS}:"
+        f"hls_segment_filename={segment}]{playlist}"
+    )
+    slaves = [hls, *(f"[f=flv:onfail=ignore]{url}" for url in destinations)]
+    return ["-flags", "+global_header", "-f", "tee", "|".join(slaves)]
+
+
+def command(port: int, key: str, out: Path, destinations: tuple[str, ...] = ()) -> list[str]:
+    """The listener: RTMP in, HLS out (1 s segments, a keyframe every second, H.264/AAC)."""
+    listen = settings.BIZWEEK_RTMP_LISTEN_HOST
+    return [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostats",
+        "-loglevel",
+        "warning",
+        "-progress",
+        "pipe:1",
+        "-listen",
+        "1",
+        "-i",
+        f"rtmp://{listen}:{port}/live/{key}",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0?",
+        "-vf",
+        "scale=-2:'min(720,ih)'",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-tune",
+        "zerolatency",
+        "-pix_fmt",
+        "yuv420p",
+        "-b:v",
+        "2500k",
+        "-maxrate",
+        "2500k",
+        "-bufsize",
+        "2500k",
+        "-force_key_frames",
+        "expr:gte(t,n_forced*1)",
+        "-sc_threshold",
+        "0",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-ar",
+        "44100",
+        *_output(out, destinations),
+    ]
+
+
+@dataclass
+class Listener:
+    session_id: int
+    key: str
+    port: int
+    destinations: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    health: dict = field(default_factory=dict)
+    last_frame: int = -1
+    last_frame_at: float = 0.0
+    refused: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        out = hls_dir(self.session_id)
+        out.mkdir(parents=True, exist_ok=True)
+        self.last_frame, self.last_frame_at = -1, 0.0
+        self.health = {
+            "state": "waiting",
+            "port": self.port,
+            "restarts": self.restarts,
+            "refused": self.refused,
+            "fps": 0.0,
+            "bitrate_kbps": 0.0,
+            "dropped_frames": 0,
+            "frames": 0,
+            "last_data_at": None,
+            "destinations": [
+                {"name": name, "status": "waiting", "error": ""} for name in self.names
+            ],
+        }
+        self.process = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
+            command(self.port, self.key, out, self.destinations),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+        threading.Thread(target=self._read_progress, args=(self.process,), daemon=True).start()
+        threading.Thread(target=self._read_log, args=(self.process,), daemon=True).start()
+        self.publish()
+
+    def publish(self) -> None:
+        cache.set(health_key(self.session_id), dict(self.health), HEALTH_TTL)
+
+    def _read_progress(self, process: subprocess.Popen) -> None:
+        block: dict[str, str] = {}
+        for line in process.stdout or []:
+            name, _sep, value = line.strip().partition("=")
+            block[name] = value
+            if name != "progress":
+                continue
+            with self.lock:
+                self._update(block)
+            block = {}
+
+    def _update(self, block: dict[str, str]) -> None:
+        try:
+            frame = int(block.get("frame", "0") or 0)
+        except ValueError:
+            frame = 0
+        now = time.time()
+        if frame != self.last_frame:
+            self.last_frame, self.last_frame_at = frame, now
+            self.health["last_data_at"] = timezone.now().isoformat()
+        bitrate = re.match(r"([\d.]+)", block.get("bitrate", "") or "")
+        for destination in self.health.get("destinations", []):
+            if destination["status"] == "waiting":
+                destination["status"] = "sending"
+        self.health.update(
+            state="receiving",
+            frames=frame,
+            fps=_float(block.get("fps")),
+            bitrate_kbps=float(bitrate.group(1)) if bitrate else recent_kbps(self.session_id),
+            dropped_frames=int(_float(block.get("drop_frames"))),
+        )
+        self.publish()
+
+    def _read_log(self, process: subprocess.Popen) -> None:
+        for line in process.stderr or []:
+            if any(pattern in line for pattern in REFUSED_PATTERNS):
+                # A wrong (or old) key: hang up before a single frame is recorded.
+                process.kill()
+                with self.lock:
+                    self.refused += 1
+                    self.health["refused"] = self.refused
+                    self.health["last_refused_at"] = timezone.now().isoformat()
+                    self.publish()
+                log.warning("studio %s: refused a stream with a wrong key", self.session_id)
+            elif failed := SLAVE_FAILED.search(line):
+                # Slave 0 is the HLS output; 1… are the restream destinations in order.
+                index = int(failed.group(1)) - 1
+                with self.lock:
+                    if 0 <= index < len(self.health["destinations"]):
+                        self.health["destinations"][index].update(
+                            status="failed", error=failed.group(2)[:200]
+                        )
+                        self.publish()
+                log.warning("studio %s: restream %s failed", self.session_id, index + 1)
+            elif line.strip():
+                log.info("studio %s ffmpeg: %s", self.session_id, line.rstrip())
+
+    def check(self) -> None:
+        """Restart a listener that exited (publisher gone, crash, refused key) or stalled."""
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            stalled = (
+                self.health.get("state") == "receiving"
+                and self.last_frame_at
+                and time.time() - self.last_frame_at > STALL_SECONDS
+            )
+            if not stalled:
+                self.publish()
+                return
+            log.warning("studio %s: encoder stalled, restarting the listener", self.session_id)
+            process.kill()
+            process.wait()
+        self.restarts += 1
+        self.start()
+
+    def stop(self) -> None:
+        process = self.process
+        self.process = None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # ffmpeg closes the playlist cleanly
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        cache.delete(health_key(self.session_id))
+
+
+def recent_kbps(session_id: int, count: int = 5) -> float:
+    """The output bit rate from the last segments (1 s each); the HLS muxer reports none."""
+    try:
+        sizes = sorted(hls_dir(session_id).glob("seg*.ts"))[-count:]
+        total = sum(path.stat().st_size for path in sizes)
+    except OSError:
+        return 0.0
+    return round(total * 8 / 1000 / max(1, len(sizes)), 1)
+
+
+def finish_recording(session_id: int) -> None:
+    """Close the playlist of an ended show so players treat it as a whole recording."""
+    playlist = hls_dir(session_id) / "index.m3u8"
+    if playlist.exists():
+        text = playlist.read_text()
+        if "#EXT-X-ENDLIST" not in text:
+            playlist.write_text(text.rstrip("\n") + "\n#EXT-X-ENDLIST\n")
+
+
+def recording_started_at(session_id: int) -> datetime | None:
+    """When the recording's first segment began (its EXT-X-PROGRAM-DATE-TIME): replay time 0."""
+    playlist = hls_dir(session_id) / "index.m3u8"
+    if not playlist.exists():
+        return None
+    with playlist.open() as lines:
+        for line in lines:
+            if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+                value = line.split(":", 1)[1].strip()
+                try:
+                    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+                except ValueError:
+                    return None
+    return None
+
+
+class Supervisor:
+    """Keeps one listener per live show, with that show's current key."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.listeners: dict[int, Listener] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sync(self) -> None:
+        close_old_connections()
+        keys = dict(
+            BroadcastSession.objects.filter(state=SessionState.LIVE).values_list("pk", "stream_key")
+        )
+        targets: dict[int, list[tuple[str, str]]] = {}
+        for session_id, name, url in RestreamDestination.objects.filter(
+            session_id__in=keys
+        ).values_list("session_id", "name", "url"):
+            targets.setdefault(session_id, []).append((name, url))
+        live = {
+            pk: (
+                key,
+                tuple(url for _n, url in targets.get(pk, [])),
+                tuple(n for n, _u in targets.get(pk, [])),
+            )
+            for pk, key in keys.items()
+        }
+        for session_id in list(self.listeners):
+            listener = self.listeners[session_id]
+            if session_id not in live or live[session_id][:2] != (
+                listener.key,
+                listener.destinations,
+            ):
+                listener.stop()
+                del self.listeners[session_id]
+                if session_id not in live:
+                    finish_recording(session_id)
+        for session_id, (key, urls, names) in live.items():
+            if session_id not in self.listeners:
+                taken = {listener.port for listener in self.listeners.values()}
+                port = rtmp_port(session_id, taken)
+                listener = Listener(session_id, key, port, destinations=urls, names=names)
+                self.listeners[session_id] = listener
+                listener.start()
+            else:
+                self.listeners[session_id].check()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sync()
+            except Exception:
+                log.exception("studio ingest supervisor")
+            self._stop.wait(self.interval)
+        for listener in self.listeners.values():
+            listener.stop()
+        self.listeners.clear()
+        connection.close()  # this thread's own database connection
+
+    def start(self) -> Supervisor:
+        self._thread = threading.Thread(target=self.run, name="studio-ingest", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+def _float(value: str | None) -> float:
+    try:
+        return float(value or 0)
+    except ValueError:
+        return 0.0
+
+
+def start_supervisor() -> Supervisor | None:
+    if not settings.BIZWEEK_STUDIO_INGEST or shutil.which(ffmpeg_exe()) is None:
+        return None
+    return Supervisor().start()

@@ -1,0 +1,205 @@
+"""Studio pages: the schedule, a show's viewer page (live or replay), the console, figures."""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bizweek.events.services import current_event
+
+from . import calendar, ingest, services
+from .consumers import broadcast_state
+from .models import BroadcastSession, SessionState
+
+HLS_NAME = re.compile(r"^(index\.m3u8|seg\d{6}\.ts)$")
+
+
+def schedule(request: HttpRequest) -> HttpResponse:
+    event = current_event(request)
+    sessions = list(services.sessions_of(event)) if event else []
+    days = [
+        (day, list(rows))
+        for day, rows in groupby(sessions, key=lambda s: timezone.localtime(s.starts_at).date())
+    ]
+    return render(request, "studio/schedule.html", {"event": event, "days": days})
+
+
+def _session(pk: int) -> BroadcastSession:
+    return get_object_or_404(BroadcastSession.objects.select_related("event", "host"), pk=pk)
+
+
+def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    response = HttpResponse(calendar.ics(session, request), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="show-{session.pk}.ics"'
+    return response
+
+
+def watch(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    ended = session.state == SessionState.ENDED
+    has_recording = (ingest.hls_dir(session.pk) / "index.m3u8").exists()
+    context = {
+        "session": session,
+        "rundown": services.rundown_of(session),
+        "next_sessions": services.next_sessions(session),
+        "card": services.current_card(session),
+        "ended": ended,
+        "has_recording": has_recording,
+        "replay": {
+            "chapters": services.chapters(session) if ended else [],
+            "pins": services.replay_pins(session) if ended else [],
+        },
+        "can_run": request.user.has_perm("studio.run_session", session),
+        "can_see_figures": request.user.has_perm("studio.view_session_figures", session),
+        "max_chat": services.MAX_CHAT_LENGTH,
+    }
+    return render(request, "studio/watch.html", context)
+
+
+@require_POST
+def request_consultation(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not request.user.is_authenticated:
+        message = _("Log in to request a consultation.")
+        if wants_json:
+            return JsonResponse({"detail": message, "code": "sign_in"}, status=401)
+        return redirect(f"{reverse('login')}?next={reverse('studio:watch', args=[pk])}")
+    try:
+        lead = services.request_consultation(
+            session,
+            request.POST.get("product_id"),
+            by=request.user,
+            message=request.POST.get("message", ""),
+        )
+    except (services.Refused, ValidationError, PermissionDenied) as error:
+        if isinstance(error, services.Refused):
+            detail = error.message
+        elif isinstance(error, ValidationError):
+            detail = " ".join(error.messages)
+        else:
+            detail = str(error) or _("You may not do this.")
+        if wants_json:
+            return JsonResponse({"detail": detail, "code": "refused"}, status=400)
+        messages.error(request, detail)
+        return redirect("studio:watch", pk=pk)
+    done = _("Your consultation request was sent to %(name)s.") % {"name": lead.company.name}
+    url = reverse("matching:request", args=[lead.request_id])
+    if wants_json:
+        return JsonResponse({"detail": done, "request": lead.request_id, "url": url})
+    messages.success(request, done)
+    return redirect(url)
+
+
+def _run(request: HttpRequest, pk: int) -> BroadcastSession:
+    session = _session(pk)
+    if not request.user.has_perm("studio.run_session", session):
+        raise PermissionDenied(_("Only the show's host and the organizers can run this show."))
+    return session
+
+
+@login_required
+def console(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _run(request, pk)
+    health = ingest.read_health(session.pk)
+    port = health.get("port") or ingest.rtmp_port(session.pk, set())
+    return render(
+        request,
+        "studio/console.html",
+        {
+            "session": session,
+            "rundown": services.rundown_of(session),
+            "rtmp_url": f"rtmp://{settings.BIZWEEK_RTMP_PUBLIC_HOST}:{port}/live",
+            "health": health,
+            "card": services.current_card(session),
+            "destinations": list(session.destinations.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    session = _run(request, pk)
+    if action == "live":
+        services.go_live(session, by=request.user)
+        async_to_sync(broadcast_state)(session.pk, session.state)
+        messages.success(request, _("The show is live. Start your encoder."))
+    elif action == "end":
+        services.end(session, by=request.user)
+        async_to_sync(broadcast_state)(session.pk, session.state)
+        messages.success(request, _("The show has ended; the replay is on the show's page."))
+    elif action == "key":
+        services.regenerate_key(session, by=request.user)
+        messages.success(request, _("A new stream key was made; the old one no longer works."))
+    else:
+        raise Http404
+    return redirect("studio:console", pk=pk)
+
+
+@login_required
+@require_POST
+def destinations(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _run(request, pk)
+    if request.POST.get("delete"):
+        services.remove_destination(session, int(request.POST["delete"]), by=request.user)
+        return redirect("studio:console", pk=pk)
+    try:
+        services.add_destination(
+            session, request.POST.get("name", ""), request.POST.get("url", ""), by=request.user
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The destination was added."))
+    return redirect("studio:console", pk=pk)
+
+
+@login_required
+def health(request: HttpRequest, pk: int) -> JsonResponse:
+    session = _run(request, pk)
+    data = ingest.read_health(session.pk)
+    data["session_state"] = session.state
+    return JsonResponse(data)
+
+
+def hls(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """The show's HLS playlist and segments (live, and the recording afterwards)."""
+    session = _session(pk)
+    if not HLS_NAME.match(name):
+        raise Http404
+    path = ingest.hls_dir(session.pk) / name
+    if not path.is_file():
+        raise Http404
+    if name.endswith(".m3u8"):
+        text = path.read_text()
+        if session.state == SessionState.LIVE:
+            # Between two encoder connections the playlist ends; live players must keep polling.
+            text = text.replace("#EXT-X-ENDLIST\n", "")
+        response = HttpResponse(text, content_type="application/vnd.apple.mpegurl")
+        response["Cache-Control"] = "no-cache"
+        return response
+    response = FileResponse(path.open("rb"), content_type="video/mp2t")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@login_required
+def figures(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    data = services.figures(session, request.user)
+    return render(request, "studio/figures.html", {"session": session, "figures": data})

@@ -1,0 +1,212 @@
+"""A live PR show end to end, on the real server (`bizweek serve`: WebSockets, ingest supervisor).
+
+The host goes live; a synthetic encoder (ffmpeg testsrc + sine) pushes RTMP with the show's key;
+a buyer's player in Chromium plays the HLS stream; "next" puts the product card in front of the
+buyer; the buyer requests a consultation, which exists with the show as its source; the buyer's
+chat arrives as text; the show ends and the replay plays with its chapters.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_hall_flow import login
+from tests.e2e.test_served_site import free_port
+
+BIZWEEK = Path(sys.executable).with_name("bizweek")
+DEMO_PASSWORD = "bizweek-demo"
+HOST = "host@demo.bizweek.test"
+BUYER = "b00001@buyer.demo.bizweek.test"
+RTMP_PORTS = os.environ.get("BIZWEEK_TEST_RTMP_PORTS", "8270-8279")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="module")
+def studio_site(tmp_path_factory):
+    data = tmp_path_factory.mktemp("studio")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        BIZWEEK_DATA_DIR=str(data), DEBUG="0", LOG_LEVEL="WARNING", BIZWEEK_RTMP_PORTS=RTMP_PORTS
+    )
+    for command in (["migrate", "--noinput", "-v", "0"], ["demo", "--if-empty"]):
+        subprocess.run([BIZWEEK, *command], env=env, check=True, capture_output=True)  # noqa: S603
+    port = free_port()
+    log = (data / "server.log").open("wb")
+    server = subprocess.Popen(  # noqa: S603
+        [BIZWEEK, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=5)  # noqa: S310
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield url, data
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+        text = (data / "server.log").read_text(errors="replace")
+        assert "Traceback" not in text, text[-3000:]
+
+
+@pytest.fixture(scope="module")
+def media_browser(playwright_driver):
+    from tests.e2e.conftest import CHROMIUM
+
+    playwright = playwright_driver
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    yield browser
+    browser.close()
+
+
+class Encoder:
+    """OBS stand-in: pushes a test pattern with a tone, and pushes again if refused early."""
+
+    def __init__(self, url: str) -> None:
+        import imageio_ffmpeg
+
+        self.command = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            *("-hide_banner", "-loglevel", "quiet", "-re"),
+            *("-f", "lavfi", "-i", "testsrc=size=640x360:rate=25"),
+            *("-f", "lavfi", "-i", "sine=frequency=440"),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25"),
+            *("-c:a", "aac", "-t", "600", "-f", "flv", url),
+        ]
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen(self.command, stdin=subprocess.DEVNULL)  # noqa: S603
+
+    def keep_up(self) -> None:
+        if self.process.poll() is not None:
+            self.process = self._start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def page_for(browser, base_url: str, locale: str = "en-US"):
+    context = browser.new_context(
+        base_url=base_url, locale=locale, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(30_000)
+    return context.new_page()
+
+
+def wait_playing(page, encoder: Encoder | None, beyond: float = 2.0) -> None:
+    """Until the player's currentTime passes `beyond` (keeping the encoder connected)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if encoder is not None:
+            encoder.keep_up()
+        if page.evaluate("document.querySelector('video[data-player]').currentTime") > beyond:
+            return
+        time.sleep(0.5)
+    raise AssertionError("the player did not advance")
+
+
+def test_live_show_from_rtmp_to_consultation_request_and_replay(studio_site, media_browser):
+    url, data = studio_site
+    host = page_for(media_browser, url)
+    login(host, HOST, DEMO_PASSWORD)
+    host.goto("/studio/")
+    host.click("a:has-text('PR 1:')")
+    show_id = int(re.search(r"/studio/(\d+)/", host.url).group(1))
+    host.goto(f"/studio/{show_id}/console/")
+    host.click("[data-go-live]")
+    rtmp = host.inner_text("[data-rtmp-url]")
+    key = host.inner_text("[data-stream-key]")
+    encoder = Encoder(f"{rtmp}/{key}")
+    try:
+        buyer = page_for(media_browser, url)
+        login(buyer, BUYER, DEMO_PASSWORD)
+        buyer.goto(f"/studio/{show_id}/")
+        wait_playing(buyer, encoder)
+
+        host.goto(f"/studio/{show_id}/console/")
+        host.wait_for_selector("[data-h=state][data-value=receiving]")
+        first_product = host.locator("[data-rundown] [data-item]").first.locator(".pin-list li")
+        product_name = first_product.first.inner_text().rsplit(" ", 1)[0].strip()
+        host.click("[data-next]")
+        card = buyer.locator("[data-pinned-card]")
+        card.wait_for(state="visible")
+        assert product_name.split()[0] in card.inner_text()
+        screenshot(buyer, "studio-viewer-live")  # docs/screenshots/studio-viewer-zh-hans.png
+
+        buyer.click("[data-request-button]")
+        buyer.wait_for_selector("[data-request-result]:not(.error):not(:empty)")
+        with sqlite3.connect(data / "bizweek.sqlite3") as db:
+            rows = db.execute(
+                "SELECT COUNT(*) FROM matching_meetingrequest WHERE source = ?",
+                (f"studio:{show_id}",),
+            ).fetchone()
+        assert rows == (1,)
+
+        buyer.fill("#chat-text", "<img src=x id=injected> hello")
+        buyer.press("#chat-text", "Enter")
+        buyer.wait_for_selector("[data-chat-log] li:has-text('hello')")
+        assert buyer.locator("#injected").count() == 0
+        host.wait_for_selector("[data-chat-log] li:has-text('hello')")
+        screenshot(host, "studio-console")  # docs/screenshots/studio-console-ko.png
+
+        host.click("[data-end]")
+    finally:
+        encoder.stop()
+
+    buyer.goto(f"/studio/{show_id}/")
+    chapters = buyer.locator("[data-chapters] li")
+    assert chapters.count() == 1
+    wait_playing(buyer, None, beyond=1.0)
+    buyer.locator("[data-pinned-card]").wait_for(state="visible")
+
+
+def test_wrong_key_is_refused_and_records_nothing(studio_site, media_browser):
+    url, data = studio_site
+    host = page_for(media_browser, url)
+    login(host, HOST, DEMO_PASSWORD)
+    host.goto("/studio/")
+    host.click("a:has-text('PR 2:')")
+    show_id = int(re.search(r"/studio/(\d+)/", host.url).group(1))
+    host.goto(f"/studio/{show_id}/console/")
+    host.click("[data-go-live]")
+    rtmp = host.inner_text("[data-rtmp-url]")
+    encoder = Encoder(f"{rtmp}/wrong-key")
+    try:
+        deadline = time.monotonic() + 60
+        while host.inner_text("[data-h=refused]") in {"0", ""}:
+            assert time.monotonic() < deadline, "the wrong key was not refused"
+            encoder.keep_up()
+            time.sleep(0.5)
+    finally:
+        encoder.stop()
+    assert not (data / "studio" / str(show_id) / "index.m3u8").exists()

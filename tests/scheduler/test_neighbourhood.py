@@ -1,0 +1,138 @@
+"""The big-day scheduler: a break-aware start improved by annealing and CP-SAT neighbourhoods.
+
+Every schedule it returns goes through the independent checker of problem.py (availability,
+sessions, tables, interpreters, double booking, fairness) here as well.
+"""
+
+from __future__ import annotations
+
+import random
+
+from bizweek.scheduler.cpsat import solve
+from bizweek.scheduler.greedy_start import greedy
+from bizweek.scheduler.neighbourhood import (
+    fairness_caps,
+    improve,
+    lower_bound,
+    over_cap,
+    participant_lower_bound,
+)
+from bizweek.scheduler.problem import B2BInstance, check
+
+
+def hubs_day(hubs: int = 12, seed: int = 3) -> B2BInstance:
+    """Hubs of five participants: one meets the other four and is away in slot 3 of 6, so it
+    cannot meet four times in a row: its best day has exactly one break; the others meet
+    once and have none. The optimum is therefore `hubs` breaks, and it is reachable."""
+    rng = random.Random(seed)  # noqa: S311
+    meetings, forbidden = [], {}
+    for h in range(hubs):
+        centre = 5 * h + 1
+        forbidden[centre] = {3}
+        meetings += [(centre, centre + k, 3) for k in range(1, 5)]
+    rng.shuffle(meetings)
+    return B2BInstance(
+        n_business=5 * hubs,
+        meetings=meetings,
+        n_tables=2 * hubs,
+        n_slots=6,
+        n_morning=3,
+        forbidden=forbidden,
+    )
+
+
+def random_day(companies: int = 120, meetings: int = 500, seed: int = 7) -> B2BInstance:
+    """A small version of bench/schedule.py's synthetic day, without unavailability."""
+    rng = random.Random(seed)  # noqa: S311
+    pairs: set[tuple[int, int]] = set()
+    degree = [0] * (companies + 1)
+    while len(pairs) < meetings:
+        a, b = rng.sample(range(1, companies + 1), 2)
+        if (min(a, b), max(a, b)) in pairs or degree[a] >= 12 or degree[b] >= 12:
+            continue
+        pairs.add((min(a, b), max(a, b)))
+        degree[a] += 1
+        degree[b] += 1
+    return B2BInstance(
+        n_business=companies + 1,  # the last participant has no meeting: fairness is a cap
+        meetings=[(a, b, 3) for a, b in sorted(pairs)],
+        n_tables=25,
+        n_slots=24,
+        n_morning=12,
+    )
+
+
+def test_known_optimum_of_a_small_day_is_reached_and_proven_by_the_bound():
+    day = hubs_day()
+    assert lower_bound(day) == 12
+    assert solve(day, time_limit=20).breaks == 12  # the whole-day CP-SAT model agrees
+    solution = improve(day, time_limit=20)
+    assert check(day, solution.slots) == []
+    assert solution.breaks == 12
+    assert solution.bound == 12
+    assert solution.optimal and solution.status == "OPTIMAL"
+
+
+def test_random_day_is_placed_fair_and_far_better_than_first_fit():
+    day = random_day()
+    first_fit = greedy(day, restarts=1)
+    solution = improve(day, time_limit=8)
+    assert check(day, solution.slots) == []  # every meeting placed, and fair
+    assert over_cap(day, solution.slots) == 0
+    assert solution.breaks * 2 <= first_fit.breaks
+    assert solution.bound is not None and solution.bound <= solution.breaks
+
+
+def test_stopped_run_keeps_its_best_schedule_so_far():
+    day = random_day(seed=11)
+    asked = []
+
+    def stop_now() -> bool:
+        asked.append(True)
+        return True
+
+    solution = improve(day, time_limit=30, should_stop=stop_now)
+    assert asked and solution.status == "STOPPED"
+    assert solution.seconds < 30
+    hard = [p for p in check(day, solution.slots) if not p.startswith("fairness")]
+    assert hard == []  # all placed and valid, even though the search stopped at once
+
+
+def test_progress_reports_placed_breaks_bound_and_time_left():
+    day = random_day(seed=5)
+    seen = []
+    improve(day, time_limit=3, on_progress=seen.append, report_every=0.2)
+    assert seen[0].placed == len(day.meetings) and seen[0].total == len(day.meetings)
+    assert seen[0].greedy_breaks >= seen[-1].breaks
+    assert seen[-1].bound is not None and seen[-1].time_left <= seen[0].time_left
+
+
+def test_interpreters_and_unavailability_are_respected():
+    day = random_day(seed=9)
+    rng = random.Random(1)  # noqa: S311
+    day.forbidden = {p: set(rng.sample(range(1, 25), 3)) for p in range(1, 60)}
+    needing = list(range(0, len(day.meetings), 5))
+    day.capacity_groups = [(needing, dict.fromkeys(range(1, 25), 5))]  # 120 for 100
+    solution = improve(day, time_limit=6)
+    hard = [p for p in check(day, solution.slots, allow_unplaced=True) if "fairness" not in p]
+    assert hard == []
+    assert solution.placed == len(day.meetings)
+
+
+def test_fairness_cap_rises_only_for_breaks_a_company_own_availability_forces():
+    # Participant 1 has four meetings but is free only in slots 1, 3, 5 and 6: at least two
+    # breaks whatever anyone else does, so its cap is 2 + 0 = max(2, 2); with slot 4 free too
+    # it could do better.
+    day = B2BInstance(
+        n_business=6,
+        meetings=[(1, k, 3) for k in range(2, 6)],
+        n_tables=5,
+        n_slots=6,
+        n_morning=3,
+        forbidden={1: {2, 4}},
+        max_breaks=1,
+    )
+    allowed = [day.allowed_slots(i) for i in range(len(day.meetings))]
+    assert participant_lower_bound(day, allowed, 1, [0, 1, 2, 3]) == 2
+    caps = fairness_caps(day, allowed)
+    assert caps is not None and caps[1] == 2 and caps[2] == 1

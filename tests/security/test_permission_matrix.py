@@ -1,0 +1,227 @@
+"""Every URL pattern x every role answers the status the table in matrix.py says.
+
+The patterns come from Django's URL resolver, so a new view without a row fails here with the
+line to add. Run with MATRIX_PRINT=1 to print what each pattern answers now, in table syntax.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from bizweek.accounts.models import ApiToken, Role, User
+from bizweek.companies.models import Company, CompanyStatus, Sector
+from bizweek.expo.models import Brochure, Product, ProductPhoto
+from bizweek.matching.models import MeetingRequest
+from bizweek.meetings.models import Meeting
+from bizweek.notifications.models import Notification
+from tests import factories
+
+from .matrix import API, NOT_REQUESTED, PAGES, ROLES
+
+pytestmark = pytest.mark.django_db
+
+
+def url_patterns(patterns=None, prefix: str = "", namespace: str | None = None):
+    """(route, name) of every pattern the resolver knows; the admin site is one entry."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            space = pattern.namespace or namespace
+            if space == "admin":
+                yield prefix + str(pattern.pattern), "admin:index"
+                continue
+            if space and pattern.namespace and namespace:
+                space = f"{namespace}:{pattern.namespace}"
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), space)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or pattern.lookup_str.rsplit(".", 1)[-1]
+            yield prefix + str(pattern.pattern), f"{namespace}:{name}" if namespace else name
+
+
+@dataclass
+class World:
+    users: dict[str, User | None]
+    seller: Company
+    owner: User
+    buyer_company: Company
+    pending: Company
+    product: Product
+    photo: ProductPhoto
+    brochure: Brochure
+    request: MeetingRequest
+    meeting: Meeting
+    notification: Notification
+    token: ApiToken
+    raw_tokens: dict[str, str]
+    sector: Sector | None
+
+
+@pytest.fixture
+def world(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    event = factories.make_event()
+    sector = Sector.objects.first()
+    seller = factories.make_company(name_en="Target Seller", contact_email="sales@target.test")
+    owner = factories.make_member(seller)
+    buyer_company = factories.make_company(role="buyer", country="TH", timezone="Asia/Bangkok")
+    other_seller = factories.make_company()
+    pending = factories.make_company(status=CompanyStatus.PENDING, role="buyer")
+    users = {
+        "anonymous": None,
+        "visitor": factories.make_user(Role.VISITOR),
+        "buyer": factories.make_member(buyer_company),
+        "exhibitor": factories.make_member(other_seller),
+        "pending": factories.make_member(pending),
+        "interpreter": factories.make_user(Role.INTERPRETER, languages="ko-en"),
+        "host": factories.make_user(Role.HOST),
+        "organizer": factories.make_organizer(),
+    }
+    product = factories.make_product(seller, name_en="Pump")
+    photo = ProductPhoto.objects.create(
+        product=product,
+        image="products/x.png",
+        thumbnail="products/thumbs/x.png",
+        width=1,
+        height=1,
+    )
+    brochure = Brochure.objects.create(company=seller, title="B", file="brochures/x.pdf", pages=1)
+    starts = (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    request = MeetingRequest.objects.create(
+        event=event,
+        from_company=buyer_company,
+        to_company=seller,
+        awaiting=seller,
+        created_by=users["buyer"],
+        message="Hello",
+    )
+    meeting = Meeting.objects.create(
+        event=event,
+        seller=seller,
+        buyer=buyer_company,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        needs_interpreter=True,
+        interpreter=users["interpreter"],
+    )
+    notification = Notification.objects.create(user=users["buyer"], kind="t", title="T")
+    token, _raw = ApiToken.issue(users["buyer"], "t")
+    raw_tokens = {
+        role: ApiToken.issue(user, "matrix")[1] for role, user in users.items() if user is not None
+    }
+    return World(
+        users=users,
+        seller=seller,
+        owner=owner,
+        buyer_company=buyer_company,
+        pending=pending,
+        product=product,
+        photo=photo,
+        brochure=brochure,
+        request=request,
+        meeting=meeting,
+        notification=notification,
+        token=token,
+        raw_tokens=raw_tokens,
+        sector=sector,
+    )
+
+
+def _client(world: World, role: str) -> Client:
+    client = Client(HTTP_USER_AGENT="matrix", REMOTE_ADDR="192.0.2.10")
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    return client
+
+
+def _call(client: Client, method: str, url: str, **extra: object) -> int:
+    """One request whose writes are rolled back, so every role meets the same world."""
+    cache.clear()
+    with transaction.atomic():
+        response = getattr(client, method.lower())(url, **extra)
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+def _expected(table_row: dict, role: str) -> int | set[int]:
+    return table_row.get(role, table_row.get("*"))
+
+
+def _matches(expected: int | set[int], status: int) -> bool:
+    return status in expected if isinstance(expected, set) else status == expected
+
+
+def test_every_url_pattern_has_a_row():
+    missing = [
+        (route, name)
+        for route, name in url_patterns()
+        if not name.startswith("api-v1:") and name not in PAGES and name not in NOT_REQUESTED
+    ]
+    assert not missing, "Add rows to tests/security/matrix.py PAGES for: " + ", ".join(
+        f'"{name}" ({route})' for route, name in missing
+    )
+
+
+def test_every_api_route_has_a_row():
+    from bizweek.api.api import api
+
+    schema = api.get_openapi_schema()
+    routes = {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+    missing = sorted(routes - set(API))
+    assert not missing, "Add rows to tests/security/matrix.py API for: " + ", ".join(
+        f'("{method}", "{path}")' for method, path in missing
+    )
+
+
+def _page_names() -> list[str]:
+    names = {name for _route, name in url_patterns()}
+    return sorted(name for name in PAGES if name in names)
+
+
+@pytest.mark.parametrize("name", _page_names())
+def test_page_answers_each_role_as_the_table_says(world, name):
+    method, kwargs, expectations = PAGES[name]
+    url = reverse(name, kwargs=kwargs(world) if kwargs else None)
+    seen = {role: _call(_client(world, role), method, url) for role in ROLES}
+    if os.environ.get("MATRIX_PRINT"):
+        print(f"MATRIX {name!r} {seen!r}")
+    wrong = {
+        role: (status, _expected(expectations, role))
+        for role, status in seen.items()
+        if not _matches(_expected(expectations, role), status)
+    }
+    assert not wrong, f"{method} {url}: role -> (got, expected): {wrong}"
+
+
+@pytest.mark.parametrize("route", sorted(API, key=str))
+def test_api_route_answers_each_role_as_the_table_says(world, route):
+    method, path = route
+    kwargs, body, expectations = API[route]
+    url = path.format(**(kwargs(world) if kwargs else {}))
+    seen = {}
+    for role in ROLES:
+        headers = {}
+        if world.users[role] is not None:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {world.raw_tokens[role]}"
+        client = Client(HTTP_USER_AGENT="matrix", REMOTE_ADDR="192.0.2.10")
+        extra = {"content_type": "application/json", "data": body} if method == "POST" else {}
+        seen[role] = _call(client, method, url, **headers, **extra)
+    if os.environ.get("MATRIX_PRINT"):
+        print(f"MATRIX {route!r} {seen!r}")
+    wrong = {
+        role: (status, _expected(expectations, role))
+        for role, status in seen.items()
+        if not _matches(_expected(expectations, role), status)
+    }
+    assert not wrong, f"{method} {url}: role -> (got, expected): {wrong}"

@@ -1,0 +1,150 @@
+"""Studio pages: schedule, .ics, viewer page, consultation requests, console, HLS, figures."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from bizweek.matching.models import MeetingRequest
+from bizweek.studio import services
+from bizweek.studio.models import SessionState, StudioLead
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_schedule_lists_shows_with_ceremony_and_calendar_links(client, show):
+    response = client.get(reverse("studio:schedule"))
+    assert response.status_code == 200
+    assert "Oasis live PR 1: Consumer goods" in response.content.decode()
+    ics = client.get(reverse("studio:ics", args=[show.pk]))
+    assert ics["Content-Type"] == "text/calendar"
+    assert b"SUMMARY:Oasis live PR 1: Consumer goods" in ics.content
+
+
+def test_show_is_on_the_event_agenda_in_every_language(show):
+    item = show.agenda_item
+    assert item.title_ko == "오아시스 라이브 PR 1: 소비재"
+    assert item.kind == "pr_session"
+    show.title_en = "Renamed"
+    show.save()
+    item.refresh_from_db()
+    assert item.title_en == "Renamed"
+
+
+def test_viewer_page_in_korean_for_anonymous_visitor(client, show):
+    client.cookies["django_language"] = "ko"
+    page = client.get(reverse("studio:watch", args=[show.pk])).content.decode()
+    assert "상담 신청" in page and "진행 순서" in page
+    assert "로그인하면 채팅하고" in page
+
+
+def test_consultation_request_from_a_show_is_marked_with_the_show(client, show, buyer_member):
+    product = show.rundown.order_by("position").first().products.first()
+    client.force_login(buyer_member)
+    response = client.post(
+        reverse("studio:request", args=[show.pk]),
+        {"product_id": product.pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200, response.content
+    request = MeetingRequest.objects.get()
+    assert request.source == f"studio:{show.pk}"
+    assert request.to_company == product.company
+    assert request.from_company == buyer_member.company
+    lead = StudioLead.objects.get()
+    assert (lead.product, lead.rundown_item.position) == (product, 1)
+    again = client.post(
+        reverse("studio:request", args=[show.pk]),
+        {"product_id": product.pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert again.status_code == 400
+    assert "already an open request" in again.json()["detail"]
+
+
+def test_consultation_request_needs_an_account_and_a_featured_product(client, show, buyer_member):
+    product = show.rundown.first().products.first()
+    anonymous = client.post(reverse("studio:request", args=[show.pk]), {"product_id": product.pk})
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    stranger = factories.make_product(factories.make_company(), name_en="Elsewhere")
+    client.force_login(buyer_member)
+    response = client.post(
+        reverse("studio:request", args=[show.pk]),
+        {"product_id": stranger.pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert not MeetingRequest.objects.exists()
+
+
+def test_console_only_for_host_and_organizers(client, show, host, buyer_member):
+    url = reverse("studio:console", args=[show.pk])
+    client.force_login(buyer_member)
+    assert client.get(url).status_code == 403
+    assert client.post(reverse("studio:action", args=[show.pk, "live"])).status_code == 403
+    client.force_login(host)
+    page = client.get(url).content.decode()
+    assert show.stream_key in page
+    client.post(reverse("studio:action", args=[show.pk, "key"]))
+    show.refresh_from_db()
+    assert show.stream_key not in page
+    client.post(reverse("studio:action", args=[show.pk, "live"]))
+    show.refresh_from_db()
+    assert show.state == SessionState.LIVE
+    organizer = factories.make_organizer()
+    client.force_login(organizer)
+    assert client.get(url).status_code == 200
+
+
+def test_hls_serves_only_the_show_files(client, show, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    folder = tmp_path / "studio" / str(show.pk)
+    folder.mkdir(parents=True)
+    (folder / "index.m3u8").write_text("#EXTM3U\nseg000000.ts\n#EXT-X-ENDLIST\n")
+    (folder / "seg000000.ts").write_bytes(b"\x47" * 188)
+    (tmp_path / "secret_key").write_text("nope")
+    show.state = SessionState.LIVE
+    show.save()
+    playlist = client.get(reverse("studio:hls", args=[show.pk, "index.m3u8"]))
+    assert playlist.status_code == 200
+    assert "#EXT-X-ENDLIST" not in playlist.content.decode()  # live players keep polling
+    assert client.get(reverse("studio:hls", args=[show.pk, "seg000000.ts"])).status_code == 200
+    for name in ("..%2F..%2Fsecret_key", "secret_key", "seg1.ts"):
+        assert client.get(f"/studio/{show.pk}/hls/{name}").status_code == 404
+
+
+def test_figures_for_organizers_and_a_featured_company_sees_its_own_part(
+    client, show, buyer_member
+):
+    first, second = show.rundown.order_by("position")
+    services.request_consultation(show, first.products.first().pk, by=buyer_member)
+    member = factories.make_member(second.company)
+    client.force_login(member)
+    page = client.get(reverse("studio:figures", args=[show.pk])).content.decode()
+    assert "Busan Foods" in page and "Changwon Precision" not in page
+    client.force_login(factories.make_organizer())
+    page = client.get(reverse("studio:figures", args=[show.pk])).content.decode()
+    assert "Busan Foods" in page and "Changwon Precision" in page
+    client.force_login(buyer_member)
+    assert client.get(reverse("studio:figures", args=[show.pk])).status_code == 403
+
+
+def test_live_ceremony_leads_the_home_page(client, show):
+    from tests.studio.conftest import make_show
+
+    ceremony = make_show(show.event, title_en="Opening ceremony", category="ceremony")
+    page = client.get("/").content.decode()
+    on_now = page[page.index("agenda-item live") :]
+    assert on_now.index("Opening ceremony") < on_now.index("Oasis live PR 1")
+    assert reverse("studio:watch", args=[ceremony.pk]) in page
+
+
+def test_api_lists_broadcasts_with_rundowns(client, show):
+    body = client.get("/api/v1/broadcasts").json()
+    assert body["count"] == 1
+    (item,) = body["items"]
+    assert item["title"] == "Oasis live PR 1: Consumer goods"
+    assert [r["company_name"] for r in item["rundown"]] == ["Changwon Precision", "Busan Foods"]
+    assert client.get(f"/api/v1/broadcasts/{show.pk}").json()["id"] == show.pk
+    assert client.get("/api/v1/broadcasts/999999").status_code == 404
