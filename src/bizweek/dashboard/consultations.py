@@ -105,6 +105,8 @@ def cells(row: dict[str, Any]) -> list[Any]:
 
 def money(value: Any) -> Decimal:
     """Two decimals on every database (SQLite sums decimals as floats)."""
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+        return value
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
@@ -112,14 +114,19 @@ def fold(rows: Iterable[dict[str, Any]], keys: Callable[[dict[str, Any]], Iterab
     """Add grouped rows up into coarser groups: the slots of a day into the day, an
     exhibitor's rows into each of its sectors. Loops over groups, never over meetings."""
     out: dict[Any, dict[str, Any]] = {}
+    counted = amounts = ()
     for row in rows:
+        if not counted:
+            counted = [name for name in SUMMED if name in row]
+            amounts = [name for name in MONEY_KEYS if name in row]
         for key in keys(row):
-            total = out.setdefault(key, {})
-            for name, value in row.items():
-                if name in SUMMED:
-                    total[name] = total.get(name, 0) + value
-                elif name in MONEY_KEYS:  # already Decimals of two places (DecimalField)
-                    total[name] = total.get(name, ZERO_AMOUNT) + (value or ZERO_AMOUNT)
+            total = out.get(key)
+            if total is None:
+                out[key] = total = dict.fromkeys(counted, 0) | dict.fromkeys(amounts, ZERO_AMOUNT)
+            for name in counted:
+                total[name] += row[name]
+            for name in amounts:  # Decimals of two places already (the DecimalField converter)
+                total[name] += row[name] or ZERO_AMOUNT
     return out
 
 

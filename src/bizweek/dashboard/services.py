@@ -185,18 +185,19 @@ def _meetings(period: Period, company: Company | None, event: Event | None) -> Q
 
 
 def _slots(period: Period, company: Company | None, event: Event | None) -> list[dict[str, Any]]:
-    """Consultation aggregates per slot (meeting start): the days and the totals add up
-    from these few hundred rows, so the meetings are read once for both."""
+    """Consultation aggregates per buyer country and slot (meeting start): the countries, the
+    days and the totals add up from these few hundred rows (countries x slots), so the
+    meetings are read once for all three."""
     meetings = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
     return list(
         consultations.with_logs(meetings)
-        .values("starts_at")
+        .values("buyer__country", "starts_at")
         .annotate(
             scheduled=Count("pk"),
             interpreted=Count("pk", filter=Q(needs_interpreter=True)),
             **consultations.aggregates(),
         )
-        .order_by("starts_at")
+        .order_by("starts_at", "buyer__country")
     )
 
 
@@ -317,8 +318,8 @@ def _funnel(
 def _consultation_tables(
     period: Period, company: Company | None, event: Event | None, slots: list[dict[str, Any]]
 ) -> list[Table]:
-    """Consultations and amounts by buyer country, seller sector, seller and day: two
-    aggregate queries (by country, by exhibitor); sectors add up from the exhibitors' rows and
+    """Consultations and amounts by buyer country, seller sector, seller and day: one more
+    aggregate query (by exhibitor); sectors add up from the exhibitors' rows, countries and
     days from the slots'."""
     held = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
     rows = consultations.with_logs(held)
@@ -328,12 +329,11 @@ def _consultation_tables(
         "the two disagree (the seller's figure counts). Amounts in USD at the event's rates."
     )
     columns = consultations.columns()
-    by_country = [
-        [country_name(row["buyer__country"]), *consultations.cells(row)]
-        for row in rows.values("buyer__country")
-        .annotate(**aggs)
-        .order_by("-held", "buyer__country")
-    ]
+    countries = consultations.fold(slots, lambda r: [r["buyer__country"]])
+    by_country = sorted(
+        ([country_name(code), *consultations.cells(total)] for code, total in countries.items()),
+        key=lambda row: (-row[1], -row[2], str(row[0])),
+    )
     company_rows = list(
         rows.values("seller").annotate(**aggs).order_by("-held", "-consultation_confirmed")
     )
@@ -372,7 +372,7 @@ def _consultation_tables(
         gettext_lazy("Day"),
     ]
     return [
-        Table(key, title, [first[i], *columns], data, chart=2 if i < 3 else 1, note=note)
+        Table(key, title, [first[i], *columns], data, chart=1, note=note)
         for i, (key, title, data) in enumerate(make)
     ]
 

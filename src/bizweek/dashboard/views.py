@@ -131,7 +131,8 @@ def download_export(request: HttpRequest, pk: int) -> HttpResponse:
     return FileResponse(
         path.open("rb"),
         as_attachment=True,
-        filename=f"bizweek-meetings-{export.created_at:%Y%m%d-%H%M}.{export.fmt}",
+        filename=f"bizweek-meetings-{timezone.localtime(export.created_at):%Y%m%d-%H%M}"
+        f".{export.fmt}",
     )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bizweek.accounts.models import User
+from bizweek.audit import services as audit
 from bizweek.events.models import Event
 from bizweek.expo.models import Product
 from bizweek.matching import services as matching_services
@@ -323,6 +324,7 @@ def hide_message(session: BroadcastSession, message_id: object, *, by: User) -> 
         raise Refused("bad_request", _("Choose a message.")) from None
     if not ChatMessage.objects.filter(session=session, pk=message_id).update(hidden=True):
         raise Refused("not_found", _("That message does not exist."))
+    audit.record(by, "moderation", session, step="message hidden", message=message_id)
     return message_id
 
 
@@ -341,6 +343,7 @@ def restrict(session: BroadcastSession, user_id: object, kind: str, *, by: User)
         )
     else:
         Restriction.objects.filter(session=session, user=target).delete()
+    audit.record(by, "moderation", session, step=kind or "lifted", user=target.email)
     return target.pk
 
 
