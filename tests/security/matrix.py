@@ -298,6 +298,17 @@ PAGES.update(
         "meetings:tower": ("GET", None, ORGANIZER_ONLY),
         "meetings:checks": ("GET", None, ORGANIZER_ONLY),
         "meetings:check": ("GET", None, SIGNED_IN),
+        # Sharing needs a file: the room's people get 400 for an empty form, others 403.
+        "meetings:share_file": (
+            "POST",
+            _pk("meeting"),
+            {"anonymous": LOGIN, "buyer": 400, "interpreter": 400, "organizer": 400, "*": 403},
+        ),
+        "meetings:file": (
+            "GET",
+            lambda w: {"pk": w.meeting.pk, "file_id": 999999},
+            {"anonymous": LOGIN, "buyer": 404, "interpreter": 404, "organizer": 404, "*": 403},
+        ),
         "audit:log": ("GET", None, ORGANIZER_ONLY),
         "dashboard:figures": ("GET", None, ORGANIZER_ONLY),
         "dashboard:export_all": ("GET", lambda w: {"fmt": "xlsx"}, ORGANIZER_ONLY),

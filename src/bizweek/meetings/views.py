@@ -416,6 +416,8 @@ def checks(request: HttpRequest) -> HttpResponse:
 def share_file(request: HttpRequest, pk: int) -> HttpResponse:
     """A participant shares a PDF or a picture; everyone in the room sees it at once."""
     meeting = get_object_or_404(Meeting.objects.select_related("event"), pk=pk)
+    if services.room_role(request.user, meeting) is None:
+        return JsonResponse({"detail": _("This meeting belongs to other companies.")}, status=403)
     upload = request.FILES.get("file")
     if upload is None:
         return JsonResponse({"detail": _("Choose a file.")}, status=400)
