@@ -18,6 +18,7 @@ from bizweek.matching.models import (
     RequestState,
     ScheduleRun,
 )
+from bizweek.meetings.models import Meeting
 from bizweek.scheduler import drafts as scheduling
 from bizweek.scheduler.cpsat import B2BInstance, check, solve
 from bizweek.scheduler.models import JobState
@@ -269,3 +270,29 @@ def test_run_stores_a_reason_code_not_text_in_the_organizers_language():
         assert all(
             d.reason_text and d.reason_text.isascii() is False for d in unplaced
         )  # shown in Chinese to a Chinese reader
+
+
+@pytest.mark.django_db
+def test_publish_leaves_meetings_within_the_minimum_notice_unpublished(client):
+    event, organizer, run = _run_with_drafts()
+    event.min_notice_minutes = 120
+    event.save(update_fields=["min_notice_minutes"])
+    soon_seller, later_seller = factories.make_company(name_ko="곧"), factories.make_company()
+    buyer = factories.make_company(role="buyer", country="TH", timezone="Asia/Bangkok")
+    now = timezone.now().replace(second=0, microsecond=0)
+    soon = DraftMeeting.objects.create(
+        run=run, seller=soon_seller, buyer=buyer, starts_at=now + timedelta(minutes=30)
+    )
+    later = DraftMeeting.objects.create(
+        run=run, seller=later_seller, buyer=buyer, starts_at=now + timedelta(hours=5)
+    )
+    client.force_login(organizer)
+    url = reverse("scheduler:schedule_run", args=[run.pk])
+    page = client.post(url, {"action": "publish"}, follow=True).content.decode()
+    soon.refresh_from_db()
+    later.refresh_from_db()
+    assert later.published_meeting is not None
+    assert soon.published_meeting is None
+    assert Meeting.objects.filter(seller=soon_seller).count() == 0
+    assert "minimum notice (120 minutes)" in page  # reported in the flash message
+    assert 'id="unpublished"' in page  # and kept on the published schedule's page

@@ -246,6 +246,10 @@ UNPLACED_REASONS = {
     "slots_full": _(
         "The slots both companies have free are full (rooms, interpreters or their other meetings)."
     ),
+    "too_soon": _(
+        "Left unpublished: at publication it started sooner than the event's minimum notice "
+        "(%(minutes)d minutes)."
+    ),
 }
 
 

@@ -323,9 +323,17 @@ def publish(schedule_run: ScheduleRun, *, by: User) -> tuple[int, list[str]]:
     if schedule_run.status != RunStatus.DRAFT:
         raise ValidationError(_("Only a draft can be published."))
     booked, problems = 0, []
+    event = schedule_run.event
+    earliest = timezone.now() + event.min_notice  # the draft may be hours old by now
     for draft in schedule_run.drafts.filter(starts_at__isnull=False).select_related(
         "seller", "buyer", "request"
     ):
+        if draft.starts_at < earliest:
+            draft.reason_code = "too_soon"
+            draft.reason_params = {"minutes": event.min_notice_minutes}
+            draft.save(update_fields=["reason_code", "reason_params"])
+            problems.append(f"{draft.seller} × {draft.buyer}: {draft.reason_text}")
+            continue
         try:
             meeting = meeting_services.book(
                 schedule_run.event,
@@ -337,7 +345,9 @@ def publish(schedule_run: ScheduleRun, *, by: User) -> tuple[int, list[str]]:
                 languages=draft.languages,
             )
         except ValidationError as error:
-            problems.append(f"{draft.seller} × {draft.buyer}: {' '.join(error.messages)}")
+            draft.reason = " ".join(error.messages)
+            draft.save(update_fields=["reason"])
+            problems.append(f"{draft.seller} × {draft.buyer}: {draft.reason}")
             continue
         draft.published_meeting = meeting
         draft.save(update_fields=["published_meeting"])
