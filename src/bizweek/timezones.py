@@ -29,17 +29,25 @@ def validate_timezone(value: str) -> None:
         )
 
 
-@functools.cache
-def timezone_choices() -> list[tuple[str, str]]:
-    """Zones people live in, labelled with their UTC offset: 'Asia/Seoul (UTC+09:00)'."""
+def timezone_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """Zones people live in as the reader names them, 'Seoul (UTC+09:00)' or '서울 (UTC+09:00)'
+    (CLDR cities via Babel), sorted by that name; the value stays the IANA name."""
+    return _timezone_choices(
+        cldr_locale(language), datetime.now(tz=zoneinfo.ZoneInfo("UTC")).date()
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _timezone_choices(locale: str, _today: object) -> list[tuple[str, str]]:
+    # keyed by day too, so offsets follow daylight saving time
     now = datetime.now(tz=zoneinfo.ZoneInfo("UTC"))
     choices = []
     for name in sorted(timezone_names()):
         if "/" not in name or name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")):
             continue
         offset = now.astimezone(zoneinfo.ZoneInfo(name)).strftime("%z")
-        choices.append((name, f"{name} (UTC{offset[:3]}:{offset[3:]})"))
-    return choices
+        choices.append((name, f"{_exemplar_city(name, locale)} (UTC{offset[:3]}:{offset[3:]})"))
+    return sorted(choices, key=lambda choice: (choice[1].casefold(), choice[0]))
 
 
 # Django language codes → CLDR locales (Babel).

@@ -85,3 +85,32 @@ def test_cannot_revoke_someone_elses_token(client, exhibitor, buyer):
     client.force_login(exhibitor)
     client.post(reverse("accounts:revoke_token", args=[token.pk]))
     assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_time_zone_choices_are_named_in_the_readers_language(client, exhibitor):
+    exhibitor.language = "ko"
+    exhibitor.save(update_fields=["language"])
+    client.force_login(exhibitor)
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert re.search(r'<option value="Asia/Seoul" selected>서울 \(UTC\+09:00\)</option>', page)
+    assert ">Asia/Seoul (" not in page
+    response = client.post(
+        reverse("accounts:profile"),
+        {"display_name": "Kim", "phone": "", "language": "ko", "timezone": "Asia/Bangkok"},
+    )
+    assert response.status_code == 302
+    exhibitor.refresh_from_db()
+    assert exhibitor.timezone == "Asia/Bangkok"  # the stored value stays the IANA name
+
+
+def test_company_form_time_zones_in_chinese_keep_iana_values():
+    from django.utils import translation
+
+    from bizweek.companies.forms import CompanyForm, RegistrationForm
+
+    with translation.override("zh-hans"):
+        for form in (CompanyForm(), RegistrationForm()):
+            choices = dict(form.fields["timezone"].choices)
+            assert choices["Asia/Bangkok"] == "曼谷 (UTC+07:00)"
+    with translation.override("en"):
+        assert dict(CompanyForm().fields["timezone"].choices)["Asia/Seoul"] == "Seoul (UTC+09:00)"

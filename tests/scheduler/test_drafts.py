@@ -4,13 +4,21 @@ import io
 from datetime import time, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from bizweek.accounts.models import Role
 from bizweek.core.tasks import run_pending_jobs
-from bizweek.matching.models import MeetingDay, MeetingRequest, RequestState
+from bizweek.matching.models import (
+    DraftMeeting,
+    MeetingDay,
+    MeetingRequest,
+    RequestState,
+    ScheduleRun,
+)
+from bizweek.meetings.models import Meeting
 from bizweek.scheduler import drafts as scheduling
 from bizweek.scheduler.cpsat import B2BInstance, check, solve
 from bizweek.scheduler.models import JobState
@@ -65,7 +73,8 @@ def test_draft_respects_the_interpreters_free_in_each_slot():
     assert len(placed) == 2  # one interpreter, two slots: the third cannot be placed
     assert len({d.starts_at for d in placed}) == 2
     unplaced = run.drafts.get(starts_at__isnull=True)
-    assert "interpreter" in unplaced.reason or "full" in unplaced.reason
+    assert unplaced.reason_code in ("no_interpreter", "slots_full")
+    assert "interpreter" in unplaced.reason_text or "full" in unplaced.reason_text
 
 
 def _day_with_requests(pairs: int = 4, *, interpreters: int = 0, slots_end: int = 13):
@@ -207,3 +216,83 @@ def test_auto_scheduler_forbids_slots_within_the_minimum_notice():
     for participant in (1, 2):
         assert {1, 2} <= instance.forbidden[participant]
         assert 3 not in instance.forbidden[participant]
+
+
+def _run_with_drafts():
+    event = factories.make_event()
+    day = MeetingDay.objects.create(
+        event=event, date=(timezone.now() + timedelta(days=1)).date(), starts=time(9), ends=time(18)
+    )
+    organizer = factories.make_organizer()
+    run = ScheduleRun.objects.create(event=event, day=day, created_by=organizer, tables=5)
+    return event, organizer, run
+
+
+@pytest.mark.django_db
+def test_unplaced_reasons_are_shown_in_the_readers_language(client):
+    _event, organizer, run = _run_with_drafts()
+    seller = factories.make_company(name_ko="한빛", name_en="Hanbit")
+    buyer = factories.make_company(role="buyer", name_zh_hans="买家")
+    DraftMeeting.objects.create(
+        run=run, seller=seller, buyer=buyer, reason_code="no_common_slot", reason_params={}
+    )
+    DraftMeeting.objects.create(
+        run=run,
+        seller=seller,
+        buyer=buyer,
+        reason_code="no_free_slot",
+        reason_params={"name": "한빛", "side": "seller"},
+    )
+    DraftMeeting.objects.create(run=run, seller=seller, buyer=buyer, reason="Stored before codes")
+    client.force_login(organizer)
+    url = reverse("scheduler:schedule_run", args=[run.pk])
+    for language, common, no_free in (
+        ("ko", "이날 두 기업 모두 비어 있는 시간이 없습니다.", "한빛은(는) 이날 남은 빈 시간이"),
+        ("en", "No slot of this day is free for both companies.", "Hanbit has no free slot left"),
+    ):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(url).content.decode()
+        assert common in page and no_free in page
+        assert "Stored before codes" in page  # older drafts keep their text
+
+
+@pytest.mark.django_db
+def test_run_stores_a_reason_code_not_text_in_the_organizers_language():
+    from django.utils import translation
+
+    event, day, organizer = _day_with_requests(pairs=4, slots_end=10)  # two slots: not all fit
+    with translation.override("ko"):
+        run = scheduling.run(event, day, by=organizer, tables=1, time_limit=2)
+    unplaced = list(run.drafts.filter(starts_at__isnull=True))
+    assert unplaced
+    assert all(d.reason_code and not d.reason for d in unplaced)
+    with translation.override("zh-hans"):
+        assert all(
+            d.reason_text and d.reason_text.isascii() is False for d in unplaced
+        )  # shown in Chinese to a Chinese reader
+
+
+@pytest.mark.django_db
+def test_publish_leaves_meetings_within_the_minimum_notice_unpublished(client):
+    event, organizer, run = _run_with_drafts()
+    event.min_notice_minutes = 120
+    event.save(update_fields=["min_notice_minutes"])
+    soon_seller, later_seller = factories.make_company(name_ko="곧"), factories.make_company()
+    buyer = factories.make_company(role="buyer", country="TH", timezone="Asia/Bangkok")
+    now = timezone.now().replace(second=0, microsecond=0)
+    soon = DraftMeeting.objects.create(
+        run=run, seller=soon_seller, buyer=buyer, starts_at=now + timedelta(minutes=30)
+    )
+    later = DraftMeeting.objects.create(
+        run=run, seller=later_seller, buyer=buyer, starts_at=now + timedelta(hours=5)
+    )
+    client.force_login(organizer)
+    url = reverse("scheduler:schedule_run", args=[run.pk])
+    page = client.post(url, {"action": "publish"}, follow=True).content.decode()
+    soon.refresh_from_db()
+    later.refresh_from_db()
+    assert later.published_meeting is not None
+    assert soon.published_meeting is None
+    assert Meeting.objects.filter(seller=soon_seller).count() == 0
+    assert "minimum notice (120 minutes)" in page  # reported in the flash message
+    assert 'id="unpublished"' in page  # and kept on the published schedule's page

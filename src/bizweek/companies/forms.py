@@ -47,7 +47,7 @@ class CompanyForm(forms.ModelForm):
     country = forms.ChoiceField(
         label=_("Country"), choices=lazy(lambda: [("", "—"), *country_choices()], list)
     )
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=lazy(timezone_choices, list))
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
     sectors = forms.ModelMultipleChoiceField(
         label=_("Sectors"),
         queryset=Sector.objects.all(),

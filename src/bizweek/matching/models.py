@@ -237,6 +237,22 @@ class ScheduleRun(models.Model):
         return f"{self.day} ({self.status})"
 
 
+# Why the auto-scheduler left a meeting out, by code: stored as a code with its parameters and
+# translated when shown, so each organizer reads it in their own language.
+UNPLACED_REASONS = {
+    "no_free_slot": _("%(name)s has no free slot left on this day."),
+    "no_common_slot": _("No slot of this day is free for both companies."),
+    "no_interpreter": _("No interpreter is free in the slots both companies have free."),
+    "slots_full": _(
+        "The slots both companies have free are full (rooms, interpreters or their other meetings)."
+    ),
+    "too_soon": _(
+        "Left unpublished: at publication it started sooner than the event's minimum notice "
+        "(%(minutes)d minutes)."
+    ),
+}
+
+
 class DraftMeeting(models.Model):
     run = models.ForeignKey(ScheduleRun, on_delete=models.CASCADE, related_name="drafts")
     seller = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
@@ -245,7 +261,9 @@ class DraftMeeting(models.Model):
         MeetingRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     starts_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True)  # drafts made before reason codes: text as stored
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
     needs_interpreter = models.BooleanField(default=False)
     languages = models.CharField(max_length=20, blank=True)
     published_meeting = models.ForeignKey(
@@ -257,3 +275,17 @@ class DraftMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seller_id} × {self.buyer_id} @ {self.starts_at}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why it was not placed, in the reader's language (old rows keep their stored text)."""
+        message = UNPLACED_REASONS.get(self.reason_code)
+        if message is None:
+            return self.reason
+        params = dict(self.reason_params or {})
+        if params.get("side") in ("seller", "buyer"):  # the company's name in the reader's language
+            params["name"] = str(getattr(self, params["side"]))
+        try:
+            return str(message) % params
+        except (KeyError, TypeError, ValueError):  # parameters of an older format
+            return self.reason or str(message)

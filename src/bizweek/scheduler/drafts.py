@@ -225,7 +225,7 @@ def run(
                     buyer=pair.buyer,
                     request=pair.request,
                     starts_at=slots[slot - 1] if slot else None,
-                    reason="" if slot else _why_unplaced(instance, order, i),
+                    **({} if slot else _why_unplaced(instance, order, i)),
                     needs_interpreter=pair.needs_interpreter,
                     languages=pair.languages,
                 )
@@ -298,24 +298,22 @@ def _within_capacity(instance: B2BInstance, slots: list[int | None]) -> list[int
     return slots
 
 
-def _why_unplaced(instance: B2BInstance, order: list[Company], meeting: int) -> str:
-    """A reason the organizer can act on, with company names (the solver speaks in numbers)."""
+def _why_unplaced(instance: B2BInstance, order: list[Company], meeting: int) -> dict[str, object]:
+    """A reason the organizer can act on, with company names (the solver speaks in numbers),
+    as a code and its parameters (see `UNPLACED_REASONS`): each reader sees it in their language."""
     a, b, _session = instance.meetings[meeting]
     every = set(range(1, instance.n_slots + 1))
-    for participant in (a, b):
+    for side, participant in (("seller", a), ("buyer", b)):
         if instance.forbidden.get(participant, set()) >= every:
-            return _("%(name)s has no free slot left on this day.") % {
-                "name": order[participant - 1]
-            }
+            name = str(order[participant - 1])  # the side names it again in the reader's language
+            return {"reason_code": "no_free_slot", "reason_params": {"name": name, "side": side}}
     common = every - instance.forbidden.get(a, set()) - instance.forbidden.get(b, set())
     if not common:
-        return _("No slot of this day is free for both companies.")
+        return {"reason_code": "no_common_slot"}
     for members, capacity in instance.capacity_groups:
         if meeting in members and not any(capacity.get(slot, 0) for slot in common):
-            return _("No interpreter is free in the slots both companies have free.")
-    return _(
-        "The slots both companies have free are full (rooms, interpreters or their other meetings)."
-    )
+            return {"reason_code": "no_interpreter"}
+    return {"reason_code": "slots_full"}
 
 
 @transaction.atomic
@@ -325,9 +323,17 @@ def publish(schedule_run: ScheduleRun, *, by: User) -> tuple[int, list[str]]:
     if schedule_run.status != RunStatus.DRAFT:
         raise ValidationError(_("Only a draft can be published."))
     booked, problems = 0, []
+    event = schedule_run.event
+    earliest = timezone.now() + event.min_notice  # the draft may be hours old by now
     for draft in schedule_run.drafts.filter(starts_at__isnull=False).select_related(
         "seller", "buyer", "request"
     ):
+        if draft.starts_at < earliest:
+            draft.reason_code = "too_soon"
+            draft.reason_params = {"minutes": event.min_notice_minutes}
+            draft.save(update_fields=["reason_code", "reason_params"])
+            problems.append(f"{draft.seller} × {draft.buyer}: {draft.reason_text}")
+            continue
         try:
             meeting = meeting_services.book(
                 schedule_run.event,
@@ -339,7 +345,9 @@ def publish(schedule_run: ScheduleRun, *, by: User) -> tuple[int, list[str]]:
                 languages=draft.languages,
             )
         except ValidationError as error:
-            problems.append(f"{draft.seller} × {draft.buyer}: {' '.join(error.messages)}")
+            draft.reason = " ".join(error.messages)
+            draft.save(update_fields=["reason"])
+            problems.append(f"{draft.seller} × {draft.buyer}: {draft.reason}")
             continue
         draft.published_meeting = meeting
         draft.save(update_fields=["published_meeting"])

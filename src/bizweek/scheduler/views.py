@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from bizweek.events.models import Event
 from bizweek.events.services import current_event
-from bizweek.matching.models import MeetingDay, ScheduleRun
+from bizweek.matching.models import MeetingDay, RunStatus, ScheduleRun
 
 from . import drafts as scheduling
 from .models import DraftJob, JobState
@@ -121,6 +121,11 @@ def schedule_run(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "placed": placed,
             "unplaced": [d for d in drafts if not d.starts_at],
+            "unpublished": (
+                [d for d in placed if not d.published_meeting_id and (d.reason_code or d.reason)]
+                if run.status == RunStatus.PUBLISHED
+                else []
+            ),
             "slots": _by_slot(placed),
             "max_breaks": max(breaks.values(), default=0),
             "companies": len(breaks),

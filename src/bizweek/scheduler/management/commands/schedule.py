@@ -87,7 +87,7 @@ class Command(BaseCommand):
             f"{run.seconds:.1f} s"
         )
         for draft in unplaced.select_related("seller", "buyer"):
-            self.stdout.write(f"  {draft.seller} × {draft.buyer}: {draft.reason}")
+            self.stdout.write(f"  {draft.seller} × {draft.buyer}: {draft.reason_text}")
         self.stdout.write(f"publish with: bizweek schedule --publish {run.pk}")
 
     def _show(self, progress: Progress) -> None:
