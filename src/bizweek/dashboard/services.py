@@ -323,7 +323,7 @@ def _consultation_tables(
     days from the slots'."""
     held = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
     rows = consultations.with_logs(held)
-    aggs = consultations.aggregates()
+    aggs = consultations.aggregates(consultations.CELL_KEYS)  # only what the tables show
     note = gettext_lazy(
         "Confirmed: both companies' logs agree. One side: reported by one company only, or "
         "the two disagree (the seller's figure counts). Amounts in USD at the event's rates."
