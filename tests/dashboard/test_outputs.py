@@ -201,3 +201,43 @@ def test_meetings_export_job_builds_file_for_its_organizer_only(transactional_db
     assert client.get(f"/organizer/figures/exports/{export.pk}/").status_code == 403
     client.force_login(factories.make_member(week.s1))
     assert client.post("/organizer/figures/meetings/", {"fmt": "csv"}).status_code == 403
+
+
+def test_meetings_xlsx_plain_writer_matches_openpyxl_cells():
+    """The fast meetings sheet reads back exactly as openpyxl's own write-only sheet."""
+    from bizweek.dashboard import exports
+
+    header = ["Meeting", "Name", "Amount", "Note"]
+    rows = [
+        [1, "a&<b>\"'", Decimal("100000.00"), " spaced "],
+        [2, "=HYPERLINK(1)", Decimal("1.50"), None],
+        [3, "한국 中文", 7, ""],
+    ]
+    fast = load_workbook(io.BytesIO(exports.write_plain_xlsx("Meetings", header, rows))).active
+    slow = load_workbook(io.BytesIO(exports.write_xlsx([("Meetings", header, rows)]))).active
+    assert list(fast.iter_rows(values_only=True)) == list(slow.iter_rows(values_only=True))
+    assert fast["A1"].font.bold
+    assert fast["B3"].value == "'=HYPERLINK(1)"
+
+
+def test_meetings_export_job_xlsx_matches_the_direct_download(transactional_db, client):
+    from django.core.cache import cache
+
+    from bizweek.core.tasks import run_pending_jobs
+    from bizweek.dashboard.models import Export
+
+    from .conftest import build_week
+
+    build_week()
+    cache.clear()
+    client.force_login(factories.make_organizer(email="xlsx@example.test"))
+    assert client.post("/organizer/figures/meetings/", {"fmt": "xlsx"}).status_code == 302
+    run_pending_jobs()
+    export = Export.objects.get()
+    assert export.status == "done"
+    download = client.get(f"/organizer/figures/exports/{export.pk}/")
+    job = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    direct = load_workbook(io.BytesIO(client.get("/organizer/figures/meetings.xlsx").content))
+    rows = list(job.iter_rows(values_only=True))
+    assert rows == list(direct.active.iter_rows(values_only=True))
+    assert len(rows) == export.rows + 1 and job["A1"].font.bold

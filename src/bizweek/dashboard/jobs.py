@@ -55,7 +55,7 @@ def build(export: Export) -> Export:
         if export.fmt == "csv":
             body = exports.write_csv(header, rows)
         else:
-            body = exports.write_xlsx([(_("Meetings"), header, rows)])
+            body = exports.write_plain_xlsx(_("Meetings"), header, rows)
     name = f"meetings-{export.pk}-{secrets.token_hex(8)}.{export.fmt}"
     (export_dir() / name).write_bytes(body)
     export.file_name = name

@@ -37,13 +37,18 @@ def period_for(event: Event | None, since: date | None, until: date | None) -> P
     return Period(since=since, until=until, tz=event.timezone if event else "UTC")
 
 
-def localized_name(values: dict[str, Any], prefix: str = "") -> str:
-    """A company's name in the reader's language, else in any language it has."""
+def name_order() -> list[str]:
+    """The name fields in the order `localized_name` tries them, for the reader's language."""
     lang = (get_language() or "en").replace("-", "_").lower()
-    order = [f"name_{lang}"] + [f for f in NAME_FIELDS if f != f"name_{lang}"]
     if lang == "zh_hant":
-        order = ["name_zh_hant", "name_zh_hans", "name_en", "name_ko"]
-    for field_name in order:
+        return ["name_zh_hant", "name_zh_hans", "name_en", "name_ko"]
+    return [f"name_{lang}"] + [f for f in NAME_FIELDS if f != f"name_{lang}"]
+
+
+def localized_name(values: dict[str, Any], prefix: str = "", order: list[str] | None = None) -> str:
+    """A company's name in the reader's language, else in any language it has. Pass `order`
+    (from `name_order`) when naming thousands of companies: the language is looked up once."""
+    for field_name in order or name_order():
         value = values.get(prefix + field_name)
         if value:
             return value
@@ -191,7 +196,7 @@ def _slots(period: Period, company: Company | None, event: Event | None) -> list
     meetings = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
     return list(
         consultations.with_logs(meetings)
-        .values("buyer__country", "starts_at")
+        .values("starts_at", "buyer__country")  # GROUP BY in the ORDER BY's order: one sort
         .annotate(
             scheduled=Count("pk"),
             interpreted=Count("pk", filter=Q(needs_interpreter=True)),
@@ -323,7 +328,7 @@ def _consultation_tables(
     days from the slots'."""
     held = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
     rows = consultations.with_logs(held)
-    aggs = consultations.aggregates()
+    aggs = consultations.aggregates(consultations.CELL_KEYS)  # only what the tables show
     note = gettext_lazy(
         "Confirmed: both companies' logs agree. One side: reported by one company only, or "
         "the two disagree (the seller's figure counts). Amounts in USD at the event's rates."
@@ -351,8 +356,9 @@ def _consultation_tables(
         ),
         key=lambda row: (-row[1], -row[2], str(row[0])),
     )
+    order = name_order()
     names = {
-        c["pk"]: localized_name(c)
+        c["pk"]: localized_name(c, order=order)
         for c in Company.objects.filter(role=CompanyRole.SELLER).values("pk", *NAME_FIELDS)
     }
     by_company = [[names.get(r["seller"], ""), *consultations.cells(r)] for r in company_rows]
@@ -465,8 +471,9 @@ def _meeting_rows(event: Event | None, period: Period) -> Iterator[list[Any]]:
         )
     ]
     # Names, countries and zones once per company (one query), not joined into every row.
+    order = name_order()
     companies = {
-        c["pk"]: (localized_name(c), c["country"], c["timezone"] or "UTC")
+        c["pk"]: (localized_name(c, order=order), c["country"], c["timezone"] or "UTC")
         for c in Company.objects.values("pk", "country", "timezone", *NAME_FIELDS)
     }
     zones = {tz: ZoneInfo(tz) for _name, _country, tz in companies.values()}

@@ -148,7 +148,7 @@ def meetings_export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
-    return _download(exports.write_xlsx([(_("Meetings"), header, rows)]), name, "xlsx")
+    return _download(exports.write_plain_xlsx(_("Meetings"), header, rows), name, "xlsx")
 
 
 def _report_context(request: HttpRequest) -> tuple[dict, str]:
