@@ -79,6 +79,9 @@ def test_buyer_home_shows_the_next_meeting_and_the_week_by_day(new_page, fair):
     card = page.locator("#next-meeting")
     assert "Sejin Hydrotech" in card.inner_text()
     assert "Bangkok" in card.inner_text() and "Seoul" in card.inner_text()
+    join = page.locator("#join-next")
+    assert join.inner_text() == "Video room"
+    assert re.search(r"/meetings/\d+/room/$", join.get_attribute("href"))
     week = page.locator("#today")
     assert "This week" in week.inner_text() and "Sejin Hydrotech" in week.inner_text()
     assert page.locator("#today .agenda-row").count() == 1

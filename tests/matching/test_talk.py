@@ -122,6 +122,17 @@ def test_message_thread_on_a_request_carries_on_to_its_meeting(event, exhibitor,
     assert [m.body for m in services.thread(meeting=meeting)] == ["<b>Price?</b>", "See you then"]
 
 
+def test_message_flood_is_refused_and_nothing_is_stored(event, exhibitor, buyer):
+    slots = services.common_slots(event, exhibitor.company, buyer.company)
+    request = services.create_request(event, exhibitor.company, by=buyer, slots=slots[:1])
+    for number in range(services.MESSAGES_PER_WINDOW):
+        services.post_message(f"question {number}", by=buyer, request=request)
+    with pytest.raises(ValidationError):
+        services.post_message("one too many", by=buyer, request=request)
+    assert len(services.thread(request=request)) == services.MESSAGES_PER_WINDOW
+    services.post_message("the other side may still answer", by=exhibitor, request=request)
+
+
 def test_message_is_escaped_on_the_request_page(client, event, exhibitor, buyer):
     slots = services.common_slots(event, exhibitor.company, buyer.company)
     request = services.create_request(event, exhibitor.company, by=buyer, slots=slots[:1])

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from bizweek.accounts.models import User
 from bizweek.companies.models import Company, CompanyRole
+from bizweek.core import ratelimit
 from bizweek.events.models import Event
 from bizweek.meetings import services as meeting_services
 from bizweek.meetings.models import Booking, company_key, user_key
@@ -652,6 +653,9 @@ def decline_move(proposal: MoveProposal, *, by: User) -> MoveProposal:
 # --- the message thread of a request or meeting -----------------------------------------------
 
 MAX_MESSAGE_LENGTH = 1000
+# Against floods of notifications to the other company: 20 messages per person per 5 minutes.
+MESSAGES_PER_WINDOW = 20
+MESSAGE_WINDOW_SECONDS = 300
 
 
 def thread(*, request: MeetingRequest | None = None, meeting=None) -> list[Message]:  # noqa: ANN001
@@ -695,6 +699,10 @@ def post_message(
         pair = (request.from_company, request.to_company)
     else:
         raise ValueError("a message needs a request or a meeting")
+    if not by.is_organizer and not ratelimit.allow(
+        "messages", str(by.pk), limit=MESSAGES_PER_WINDOW, window=MESSAGE_WINDOW_SECONDS
+    ):
+        raise ValidationError(_("You are sending messages too quickly; wait a few minutes."))
     message = Message.objects.create(
         request=request, meeting=meeting, author=by, company=by.company, body=body
     )
