@@ -6,6 +6,7 @@ and other users' writes failed with "database is locked".
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from bizweek.accounts.models import User
 from bizweek.companies.importing import CompanyImporter, import_companies
@@ -115,3 +117,16 @@ def test_large_import_leaves_sqlite_writable_for_other_users(tmp_path):
     result = json.loads(out.strip().splitlines()[-1])
     assert result["errors"] == []
     assert result["writes"] >= 5
+
+
+@pytest.mark.django_db
+def test_import_command_draws_a_progress_bar_while_writing_chunks(tmp_path):
+    path = tmp_path / "companies.csv"
+    path.write_bytes(csv_file(many_rows(1200)).getvalue())
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import", "companies", str(path), stdout=out, stderr=err)
+    assert "1200 created" in out.getvalue()
+    bars = err.getvalue().split("\r")
+    assert any(f"[{'#' * 12}{'.' * 18}] 500/1200 rows" in bar for bar in bars)
+    assert f"[{'#' * 30}] 1200/1200 rows" in bars[-2]
+    assert Company.objects.count() == 1200
