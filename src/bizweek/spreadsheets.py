@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -330,6 +331,46 @@ class RowImporter(ABC):
             report.updated = self.count_existing(clean_rows)
             report.created = len(clean_rows) - report.updated
             return report
-        with transaction.atomic():
-            self.write(clean_rows, report, progress)
+        self.apply(clean_rows, report, progress)
         return report
+
+    # Rows per write transaction: SQLite has one writer at a time, so a whole 20,000-row file
+    # in one transaction held the lock for ~25 s and other users' writes failed (issue 14).
+    CHUNK_ROWS = 500
+    # Between chunks on SQLite: a waiting writer's busy handler polls at most every 100 ms, so
+    # without a gap the import would take the lock back before anyone else got it (starvation).
+    CHUNK_PAUSE = 0.15
+
+    def apply(self, rows: list[dict[str, Any]], report: ImportReport, progress: Progress) -> None:
+        """Write valid rows in short transactions; undo the earlier ones if a later one fails.
+
+        Small files keep the single transaction. For the user the import stays all-or-nothing:
+        `compensate` deletes what earlier chunks created and restores what they updated.
+        """
+        if len(rows) <= self.CHUNK_ROWS:
+            with transaction.atomic():
+                self.write(rows, report, progress)
+            self.finish()
+            return
+        created = updated = 0
+        try:
+            for start in range(0, len(rows), self.CHUNK_ROWS):
+                chunk = rows[start : start + self.CHUNK_ROWS]
+                with transaction.atomic():
+                    self.write(chunk, report, lambda done, total: None)
+                created, updated = created + report.created, updated + report.updated
+                progress(start + len(chunk), len(rows))
+                if connection.vendor == "sqlite" and start + len(chunk) < len(rows):
+                    time.sleep(self.CHUNK_PAUSE)
+        except Exception:
+            with transaction.atomic():
+                self.compensate()
+            raise
+        report.created, report.updated = created, updated
+        self.finish()
+
+    def compensate(self) -> None:  # noqa: B027  (needed only by importers that write in chunks)
+        """Undo the chunks written so far (records kept by `write`)."""
+
+    def finish(self) -> None:  # noqa: B027
+        """Side effects once every row is written (invitations)."""

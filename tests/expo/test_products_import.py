@@ -304,3 +304,25 @@ def test_import_command_dry_run_and_failure_exit_code(sellers, tmp_path, capsys)
     assert exit_info.value.code == 1
     assert "row 2 [moq]" in capsys.readouterr().out
     assert Product.objects.count() == 3
+
+
+def test_products_import_failing_in_a_later_chunk_leaves_products_as_before(sellers):
+    """Large product files are written in chunks; a failure midway undoes the earlier ones."""
+    from bizweek.expo.importing import ProductImporter
+
+    class FailsInSecondChunk(ProductImporter):
+        CHUNK_ROWS = 2
+
+        def write(self, rows, report, progress):
+            self.chunks = getattr(self, "chunks", 0) + 1
+            if self.chunks == 2:
+                raise RuntimeError("the disk is full")
+            return super().write(rows, report, progress)
+
+    import_products(csv_file([GOOD_ROWS[0]]))
+    changed = [dict(GOOD_ROWS[0], name_en="Renamed"), GOOD_ROWS[1], GOOD_ROWS[2]]
+    with pytest.raises(RuntimeError):
+        FailsInSecondChunk().run(csv_file(changed))
+    assert list(Product.objects.values_list("external_id", "name_en")) == [
+        ("EX-1", "Mini excavator")
+    ]

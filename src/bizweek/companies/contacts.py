@@ -46,6 +46,14 @@ class ContactAccounts:
     created: list[User] = field(default_factory=list)
     attached: list[User] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # why an address got no account
+    previous_roles: dict[int, str] = field(default_factory=dict)  # attached users, to undo
+
+    def extend(self, other: ContactAccounts) -> None:
+        """Add the accounts of another chunk of the same import."""
+        self.created += other.created
+        self.attached += other.attached
+        self.skipped += other.skipped
+        self.previous_roles.update(other.previous_roles)
 
     @property
     def users(self) -> list[User]:
@@ -79,6 +87,7 @@ def provision_contacts(company_ids: Iterable[int]) -> ContactAccounts:
         elif user.company_id == company.pk:
             continue
         elif user.company_id is None and user.role in (Role.VISITOR, member_role(company.role)):
+            result.previous_roles[user.pk] = user.role
             user.company = company
             user.role = member_role(company.role)
             user.save(update_fields=["company", "role"])

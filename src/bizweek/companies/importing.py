@@ -7,6 +7,7 @@ nothing is written.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +19,7 @@ from bizweek.countries import country_codes
 from bizweek.spreadsheets import ImportReport, Progress, RowImporter
 from bizweek.timezones import is_valid_timezone
 
-from .contacts import invite, provision_contacts
+from .contacts import ContactAccounts, invite, provision_contacts
 from .hscodes import resolve_codes
 from .models import Company, CompanyRole, CompanyStatus, HSCode, Sector
 from .signals import companies_changed
@@ -100,6 +101,10 @@ class CompanyImporter(RowImporter):
         self.countries = country_codes()
         self.url_validator = URLValidator(schemes=["http", "https"])
         self.invite = False  # send contacts an invitation (import_companies sets it)
+        self.accounts = ContactAccounts()
+        # What earlier chunks wrote, so a failure in a later one can be undone (compensate).
+        self.created_ids: list[int] = []
+        self.snapshots: dict[int, tuple[Company, list[int], list[str]]] = {}
 
     def check_header(self, header: list[str], report: ImportReport) -> bool:
         known = set(COMPANY_COLUMNS) | set(OPTIONAL_EXTRA_COLUMNS)
@@ -213,6 +218,12 @@ class CompanyImporter(RowImporter):
                 company = Company(external_id=row["external_id"], status=CompanyStatus.APPROVED)
                 to_create.append(company)
             else:
+                if company.pk not in self.snapshots:
+                    self.snapshots[company.pk] = (
+                        copy.deepcopy(company),
+                        list(company.sectors.values_list("pk", flat=True)),
+                        list(company.hs_codes.values_list("pk", flat=True)),
+                    )
                 to_update.append(company)
             company.role = row["role"]
             company.country = row["country"]
@@ -236,6 +247,7 @@ class CompanyImporter(RowImporter):
                 [company.external_id for company in to_create], field_name="external_id"
             )
             to_create = [ids[company.external_id] for company in to_create]
+        self.created_ids += [company.pk for company in to_create]
         by_external_id = {c.external_id: c for c in [*to_create, *to_update]}
         sector_links, hs_links = [], []
         sector_model = Company.sectors.through
@@ -260,10 +272,30 @@ class CompanyImporter(RowImporter):
         hs_model.objects.bulk_create(hs_links, batch_size=1000)
         companies_changed.send(Company, company_ids=ids)
         # In the same transaction: an account per contact e-mail (see companies.contacts).
-        self.accounts = provision_contacts(ids)
+        self.accounts.extend(provision_contacts(ids))
+        progress(len(rows), len(rows))
+
+    def finish(self) -> None:
         if self.invite:
             invite(self.accounts.users)
-        progress(len(rows), len(rows))
+
+    def compensate(self) -> None:
+        """Delete the companies and accounts earlier chunks created; restore the updated ones."""
+        from bizweek.accounts.models import User
+
+        User.objects.filter(pk__in=[user.pk for user in self.accounts.created]).delete()
+        for user_pk, role in self.accounts.previous_roles.items():
+            User.objects.filter(pk=user_pk).update(company=None, role=role)
+        for start in range(0, len(self.created_ids), 500):
+            Company.objects.filter(pk__in=self.created_ids[start : start + 500]).delete()
+        fields = ["role", "country", "timezone", *TEXT_FIELDS, "chinese_derived"]
+        before = [snapshot[0] for snapshot in self.snapshots.values()]
+        Company.objects.bulk_update(before, fields, batch_size=500)
+        for company, sectors, hs_codes in self.snapshots.values():
+            company.sectors.set(sectors)
+            company.hs_codes.set(hs_codes)
+        companies_changed.send(Company, company_ids=list(self.snapshots))
+        self.accounts = ContactAccounts()
 
 
 def import_companies(
@@ -281,6 +313,6 @@ def import_companies(
     importer = CompanyImporter()
     importer.invite = invite
     report = importer.run(source, dry_run=dry_run, progress=progress)
-    report.accounts = getattr(importer, "accounts", None)  # type: ignore[attr-defined]
+    report.accounts = importer.accounts if report.written else None  # type: ignore[attr-defined]
     report.invited = invite  # type: ignore[attr-defined]
     return report

@@ -9,6 +9,7 @@ finds the new products at once and a failed import leaves no trace.
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -84,6 +85,10 @@ class ProductImporter(RowImporter):
     kind = "products"
 
     def prepare(self, table: Table) -> None:
+        # What earlier chunks wrote, so a failure in a later one can be undone (compensate).
+        self.created_ids: list[int] = []
+        self.snapshots: dict[int, Product] = {}
+        self.touched_companies: set[int] = set()
         self.hs_codes = set(HSCode.objects.values_list("code", flat=True))
         wanted = dict.fromkeys(row.get("company_external_id", "") for row in table.rows)
         self.companies: dict[str, Company] = Company.objects.in_bulk(
@@ -274,6 +279,7 @@ class ProductImporter(RowImporter):
                 )
                 to_create.append(product)
             else:
+                self.snapshots.setdefault(product.pk, copy.deepcopy(product))
                 to_update.append(product)
             for field in TEXT_FIELDS:
                 setattr(product, field, row[field])
@@ -301,9 +307,37 @@ class ProductImporter(RowImporter):
             "chinese_derived",
         ]
         Product.objects.bulk_update(to_update, update_fields, batch_size=500)
+        self.created_ids += [product.pk for product in to_create if product.pk is not None]
+        if to_create and to_create[0].pk is None:  # backends that do not return new keys
+            self.created_ids += [
+                product.pk
+                for product in Product.objects.filter(company_id__in=company_ids).exclude(
+                    pk__in=[p.pk for p in existing.values()]
+                )
+                if (product.company_id, product.external_id)
+                in {(p.company_id, p.external_id) for p in to_create}
+            ]
+        self.touched_companies.update(company_ids)
         report.created, report.updated = len(to_create), len(to_update)
         index_companies(company_ids)
         progress(len(rows), len(rows))
+
+    def compensate(self) -> None:
+        """Delete the products earlier chunks created; restore the ones they updated."""
+        for start in range(0, len(self.created_ids), 500):
+            Product.objects.filter(pk__in=self.created_ids[start : start + 500]).delete()
+        fields = [
+            *TEXT_FIELDS,
+            "hs_code",
+            "moq",
+            "price_min",
+            "price_max",
+            "currency",
+            "updated_at",
+            "chinese_derived",
+        ]
+        Product.objects.bulk_update(list(self.snapshots.values()), fields, batch_size=500)
+        index_companies(list(self.touched_companies))
 
 
 def import_products(

@@ -20,6 +20,12 @@ def register_importer(kind: str, function) -> None:  # noqa: ANN001
     IMPORTERS[kind] = function
 
 
+def progress_bar(done: int, total: int, width: int = 30) -> str:
+    """One line redrawn in place: rows checked, then rows written, of a long import."""
+    filled = width * done // total if total else width
+    return f"  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} rows"
+
+
 class Command(BaseCommand):
     help = "Import a CSV or XLSX file. All rows or none are written; problems are listed by row."
 
@@ -53,7 +59,7 @@ class Command(BaseCommand):
 
         def progress(done: int, total: int) -> None:
             if not options["json"]:
-                self.stderr.write(f"  {done}/{total} rows", ending="\r")
+                self.stderr.write(progress_bar(done, total), ending="\r")
 
         with translation.override(options["lang"]):
             try:
