@@ -8,8 +8,10 @@ chat arrives as text; the show ends and the replay plays with its chapters.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -45,8 +47,14 @@ def studio_site(tmp_path_factory):
         subprocess.run([BIZWEEK, *command], env=env, check=True, capture_output=True)  # noqa: S603
     port = free_port()
     log = (data / "server.log").open("wb")
+    # Its own process group: the RTMP listeners (ffmpeg) it starts are stopped with it, so no
+    # listener outlives the test and holds a port the next run (or the PostgreSQL pass) needs.
     server = subprocess.Popen(  # noqa: S603
-        [BIZWEEK, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        [BIZWEEK, "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -63,6 +71,8 @@ def studio_site(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)  # listeners left behind by the server
         log.close()
         text = (data / "server.log").read_text(errors="replace")
         assert "Traceback" not in text, text[-3000:]
