@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 
@@ -143,17 +144,20 @@ def test_restream_reaches_a_destination_and_its_failure_leaves_the_show_live(
     show, host, supervisor, tmp_path
 ):
     received = tmp_path / "restream.ts"
+    with socket.socket() as probe:  # a free port outside the ingest range (8260-8269)
+        probe.bind(("127.0.0.1", 0))
+        url = f"rtmp://127.0.0.1:{probe.getsockname()[1]}/live/yt-key"
     destination = subprocess.Popen(  # noqa: S603  (a second local RTMP server: "YouTube")
         [
             ingest.ffmpeg_exe(),
             *("-hide_banner", "-loglevel", "quiet", "-listen", "1"),
-            *("-i", "rtmp://127.0.0.1:8268/live/yt-key", "-c", "copy", "-f", "mpegts"),
+            *("-i", url, "-c", "copy", "-f", "mpegts"),
             str(received),
         ],
         stdin=subprocess.DEVNULL,
     )
     try:
-        services.add_destination(show, "YouTube", "rtmp://127.0.0.1:8268/live/yt-key", by=host)
+        services.add_destination(show, "YouTube", url, by=host)
         live(show)
         port = wait_for(lambda: ingest.read_health(show.pk).get("port"))
         encoder = push_until(port, show.stream_key, 40, lambda: len(segments(show)) >= 2)

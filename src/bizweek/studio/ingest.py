@@ -23,6 +23,7 @@ import logging
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -63,12 +64,24 @@ def read_health(session_id: int) -> dict:
     return cache.get(health_key(session_id)) or {"state": "offline"}
 
 
+def _port_free(port: int) -> bool:
+    """Another program (a second Bizweek, a leftover encoder) may hold a port of the range:
+    ffmpeg would then fail with "Address already in use" and the show would never go live."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.BIZWEEK_RTMP_LISTEN_HOST, port))
+        except OSError:
+            return False
+    return True
+
+
 def rtmp_port(session_id: int, taken: set[int]) -> int:
     low, high = settings.BIZWEEK_RTMP_PORTS
     span = high - low + 1
     for step in range(span):
         port = low + (session_id + step) % span
-        if port not in taken:
+        if port not in taken and _port_free(port):
             return port
     raise RuntimeError("no free RTMP port")
 
