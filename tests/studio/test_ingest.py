@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _studio_dirs(settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    settings.BIZWEEK_RTMP_PORTS = (8260, 8269)
+    low, _sep, high = os.environ.get("BIZWEEK_TEST_INGEST_PORTS", "8260-8269").partition("-")
+    settings.BIZWEEK_RTMP_PORTS = (int(low), int(high))
 
 
 @pytest.fixture
@@ -144,7 +146,7 @@ def test_restream_reaches_a_destination_and_its_failure_leaves_the_show_live(
     show, host, supervisor, tmp_path
 ):
     received = tmp_path / "restream.ts"
-    with socket.socket() as probe:  # a free port outside the ingest range (8260-8269)
+    with socket.socket() as probe:  # a free port outside the ingest range
         probe.bind(("127.0.0.1", 0))
         url = f"rtmp://127.0.0.1:{probe.getsockname()[1]}/live/yt-key"
     destination = subprocess.Popen(  # noqa: S603  (a second local RTMP server: "YouTube")
