@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,33 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+BIZWEEK = Path(sys.executable).with_name("bizweek")
+
+
+def served_env(data: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `bizweek` process that keeps all its state in `data` (its own SQLite
+    file and secret key), whatever database the test run itself uses."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(BIZWEEK_DATA_DIR=str(data), DEBUG="0", LOG_LEVEL="WARNING", **extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """A migrated data directory with the demo event, built once per run (the demo takes about
+    20 s of CPU): tests that serve the site in their own process each start from a copy."""
+    data = tmp_path_factory.mktemp("demo-template")
+    for command in (["migrate", "--noinput", "-v", "0"], ["demo", "--if-empty"]):
+        subprocess.run(  # noqa: S603
+            [BIZWEEK, *command], env=served_env(data), check=True, capture_output=True
+        )
+    return data
 
 
 def pytest_collection_modifyitems(items):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, served_env
 from tests.e2e.test_hall_flow import login
 from tests.e2e.test_served_site import free_port
 
@@ -33,18 +34,10 @@ RTMP_PORTS = os.environ.get("BIZWEEK_TEST_RTMP_PORTS", "8270-8279")
 
 
 @pytest.fixture(scope="module")
-def studio_site(tmp_path_factory):
+def studio_site(demo_template, tmp_path_factory):
     data = tmp_path_factory.mktemp("studio")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(
-        BIZWEEK_DATA_DIR=str(data), DEBUG="0", LOG_LEVEL="WARNING", BIZWEEK_RTMP_PORTS=RTMP_PORTS
-    )
-    for command in (["migrate", "--noinput", "-v", "0"], ["demo", "--if-empty"]):
-        subprocess.run([BIZWEEK, *command], env=env, check=True, capture_output=True)  # noqa: S603
+    shutil.copytree(demo_template, data, dirs_exist_ok=True)
+    env = served_env(data, BIZWEEK_RTMP_PORTS=RTMP_PORTS)
     port = free_port()
     log = (data / "server.log").open("wb")
     # Its own process group: the RTMP listeners (ffmpeg) it starts are stopped with it, so no
