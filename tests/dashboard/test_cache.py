@@ -47,6 +47,12 @@ def test_unchanged_data_is_served_from_the_cache(week, organizer):
     assert len(first.captured_queries) > 5
     assert len(second.captured_queries) == 1  # the data version
     assert cached.as_dict() == computed.as_dict()
+    # Amounts come back as the same Decimals (stored as text), not as strings or floats.
+    for fresh, kept in zip(computed.tables, cached.tables, strict=True):
+        assert [[(type(v), v) for v in row] for row in kept.rows] == [
+            [(type(v), v) for v in row] for row in fresh.rows
+        ]
+    assert isinstance(cached.table("funnel").rows[0][2], Decimal)
 
 
 def test_log_filed_after_the_page_was_cached_shows_at_once(signed_in, week):
