@@ -227,6 +227,9 @@ SERVE_MEDIA = env_bool("BIZWEEK_SERVE_MEDIA", True)
 # How long the shared parts of a booth page stay cached. Edits of the booth invalidate them at
 # once; this bounds only what the cache key cannot see (renamed sectors or HS codes).
 BIZWEEK_BOOTH_CACHE_SECONDS = int(os.environ.get("BIZWEEK_BOOTH_CACHE_SECONDS", "600"))
+# How long computed figures stay in the cache. Any write to the tables they read changes their
+# key at once (dashboard/cache.py); this only bounds the memory old entries hold.
+BIZWEEK_FIGURES_CACHE_SECONDS = int(os.environ.get("BIZWEEK_FIGURES_CACHE_SECONDS", "86400"))
 # Booth visits are written in batches at most this often (expo/visits.py); 0: each at once.
 BIZWEEK_VISIT_BATCH_SECONDS = float(os.environ.get("BIZWEEK_VISIT_BATCH_SECONDS", "1"))
 

@@ -51,6 +51,25 @@ def test_nudges_remind_side_without_its_log(event, seller, buyer_company):
     assert "洽谈记录" in note.title
 
 
+def test_log_reminders_go_on_after_matching_until_the_reporting_deadline(
+    event, seller, buyer_company
+):
+    from bizweek.meetings.models import MeetingPolicy
+
+    seller_member = factories.make_member(seller)
+    factories.make_member(buyer_company)  # has a meeting: never a "no meeting" reminder
+    lonely = factories.make_member(factories.make_company(name_en="Lonely Co"))
+    meeting = make_meeting(event, seller, buyer_company, timezone.now() - timedelta(hours=2))
+    MeetingOutcome.objects.create(meeting=meeting, outcome=Outcome.HELD)
+    after_matching = event.matching_ends_at + timedelta(days=1)
+    MeetingPolicy.objects.create(event=event, report_deadline=after_matching + timedelta(days=3))
+    assert nudges.run(event, now=after_matching) == 2  # both sides of the unlogged meeting
+    kinds = set(Notification.objects.values_list("user", "kind"))
+    assert (seller_member.pk, "nudge_unfiled_log") in kinds
+    assert not Notification.objects.filter(user=lonely).exists()
+    assert nudges.run(event, now=after_matching + timedelta(days=4)) == 0  # past the deadline
+
+
 def test_nudges_switched_off_send_nothing_and_are_audited(event, seller, organizer):
     from bizweek.audit.models import AuditEntry
 

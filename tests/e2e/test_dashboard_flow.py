@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from bizweek.dashboard import nudges
 from tests import factories
 from tests.dashboard.conftest import build_week
 from tests.e2e.conftest import screenshot
@@ -45,7 +47,7 @@ def test_organizer_reads_figures_and_downloads_korean_report(new_page, known_wee
     assert "100,000.00" in text and "9,800.00" in text
 
 
-def test_organizer_filters_figures_by_day(new_page, known_week):
+def test_organizer_filters_figures_by_day_and_switches_reminders(new_page, known_week):
     organizer = factories.make_organizer(email="figures2@example.test")
     page = new_page()
     login(page, organizer.email)
@@ -56,3 +58,12 @@ def test_organizer_filters_figures_by_day(new_page, known_week):
     page.wait_for_url("**since=2026-11-04**")
     assert page.locator('[data-key="meetings_scheduled"] dd').inner_text() == "2"
     assert page.locator('[data-key="consultation_confirmed"] dd').inner_text() == "0.00"
+
+    switch = page.locator("form.nudge-switch")
+    assert "are on" in switch.inner_text()
+    switch.locator("button").click()
+    expect(switch).to_contain_text("Reminders are off.")
+    assert not nudges.enabled(known_week.event)
+    switch.locator("button").click()
+    expect(switch).to_contain_text("are on")
+    assert nudges.enabled(known_week.event)

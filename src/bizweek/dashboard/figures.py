@@ -116,6 +116,32 @@ class Figures:
         }
 
 
+def settled(
+    section: tuple[list[Headline], list[Table]],
+) -> tuple[list[Headline], list[Table]]:
+    """The section with every lazy translation evaluated in the active language: that is how
+    the cache stores it (unpickling a lazy string costs a hundred times a plain one)."""
+    headline, tables = section
+
+    def text(value: Any) -> Any:
+        return str(value) if isinstance(value, Promise) else value
+
+    return (
+        [Headline(h.key, text(h.label), text(h.value)) for h in headline],
+        [
+            Table(
+                t.key,
+                text(t.title),
+                [text(c) for c in t.columns],
+                [[text(v) for v in row] for row in t.rows],
+                chart=t.chart,
+                note=text(t.note),
+            )
+            for t in tables
+        ],
+    )
+
+
 def plain(value: Any) -> Any:
     """JSON-ready value: amounts as exact decimal text, ratios rounded as shown on the page."""
     if isinstance(value, Decimal):

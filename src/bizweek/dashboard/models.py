@@ -77,3 +77,21 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}.{self.fmt} ({self.status})"
+
+
+class FiguresVersion(models.Model):
+    """One row whose counters the database's own triggers raise on every write to the tables
+    the figures read (migration 0003), whatever wrote it: a save, `update()`, `bulk_create`,
+    an import in another process. Cached figures are keyed by these counters
+    (`dashboard/cache.py`), so a change shows at the next view. `token` is drawn anew when the
+    row is created, so counters that start again (a flushed or rebuilt database) never meet
+    old cache entries."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=32)
+    companies = models.BigIntegerField(default=0)
+    visits = models.BigIntegerField(default=0)
+    meetings = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.token}: {self.companies}/{self.visits}/{self.meetings}"

@@ -82,13 +82,15 @@ def unfiled_log_recipients(event: Event, now: datetime) -> list[User]:
 
 
 def run(event: Event | None, now: datetime | None = None) -> int:
-    """Send the nudges due now; returns how many people were reminded."""
+    """Send the nudges due now; returns how many people were reminded. "No meeting" reminders
+    stop when matching ends; log reminders go on until the reporting deadline, which an event
+    may set later than that (`unfiled_log_recipients` checks it)."""
     now = now or timezone.now()
-    if event is None or not enabled(event) or not event.matching_is_open(now):
+    if event is None or not enabled(event):
         return 0
     sent = 0
     url = reverse("matching:recommendations")
-    for user in no_meeting_recipients(event, now):
+    for user in no_meeting_recipients(event, now) if event.matching_is_open(now) else []:
         notify_user(user, "nudge_no_meeting", company=user.company, event=event, url=url)
         Nudge.objects.create(event=event, user=user, kind=NudgeKind.NO_MEETING)
         sent += 1

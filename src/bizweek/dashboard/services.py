@@ -27,6 +27,7 @@ from bizweek.expo.models import BoothVisit
 from bizweek.matching.models import MeetingRequest, RequestState
 from bizweek.meetings.models import Meeting, MeetingState, Outcome
 
+from . import cache as figures_cache
 from . import consultations
 from .figures import Figures, Headline, Period, Table, rate
 
@@ -386,34 +387,83 @@ def _consultation_tables(
 # --- the two entry points -------------------------------------------------------------------
 
 
-def event_figures(event: Event | None, period: Period, *, by: User) -> Figures:
-    """Every figure of the event, for organizers."""
-    _require(by, "dashboard.view_all_figures")
-    figures = Figures(period=period, scope="event")
-    slots = _slots(period, None, event)
-    for headline, tables in (
-        _company_tables(period),
-        _visit_tables(period, None),
-        _funnel(period, None, event, slots),
-    ):
+def _meeting_section(
+    period: Period, company: Company | None, event: Event | None
+) -> tuple[list[Headline], list[Table]]:
+    """The funnel, interpreters and (for the event) the consultation tables: one read of the
+    meetings by slot feeds them all."""
+    slots = _slots(period, company, event)
+    headline, tables = _funnel(period, company, event, slots)
+    if company is None:
+        tables = tables + _consultation_tables(period, None, event, slots)
+    return headline, tables
+
+
+def _assemble(figures: Figures, sections: list[tuple[list[Headline], list[Table]]]) -> Figures:
+    for headline, tables in sections:
         figures.headline.extend(headline)
         figures.tables.extend(tables)
-    figures.tables.extend(_consultation_tables(period, None, event, slots))
     return figures
+
+
+def event_figures(event: Event | None, period: Period, *, by: User) -> Figures:
+    """Every figure of the event, for organizers. Cached per data version (`cache.py`): the
+    permission is checked on every call, before the cache is read."""
+    _require(by, "dashboard.view_all_figures")
+    version = figures_cache.data_version()
+    params = ("event", event.pk if event else None, period)
+    return _assemble(
+        Figures(period=period, scope="event"),
+        [
+            figures_cache.cached(
+                "companies",
+                figures_cache.COMPANIES,
+                params,
+                version,
+                lambda: _company_tables(period),
+            ),
+            figures_cache.cached(
+                "visits",
+                figures_cache.VISITS,
+                params,
+                version,
+                lambda: _visit_tables(period, None),
+            ),
+            figures_cache.cached(
+                "meetings",
+                figures_cache.MEETINGS,
+                params,
+                version,
+                lambda: _meeting_section(period, None, event),
+            ),
+        ],
+    )
 
 
 def company_figures(company: Company, event: Event | None, period: Period, *, by: User) -> Figures:
     """One company's own figures: its booth's visits, its requests, meetings and logs."""
     _require(by, "dashboard.view_company_figures", company)
-    figures = Figures(period=period, scope="company", company_name=str(company))
-    slots = _slots(period, company, event)
-    for headline, tables in (
-        _visit_tables(period, company),
-        _funnel(period, company, event, slots),
-    ):
-        figures.headline.extend(headline)
-        figures.tables.extend(tables)
-    return figures
+    version = figures_cache.data_version()
+    params = ("company", company.pk, event.pk if event else None, period)
+    return _assemble(
+        Figures(period=period, scope="company", company_name=str(company)),
+        [
+            figures_cache.cached(
+                "visits",
+                figures_cache.VISITS,
+                params,
+                version,
+                lambda: _visit_tables(period, company),
+            ),
+            figures_cache.cached(
+                "meetings",
+                figures_cache.MEETINGS,
+                params,
+                version,
+                lambda: _meeting_section(period, company, event),
+            ),
+        ],
+    )
 
 
 # --- lists for export -----------------------------------------------------------------------
