@@ -508,7 +508,7 @@ def repair_over_cap(
     workers: int,
     rng: random.Random,
     *,
-    levels: tuple[tuple[int, float], ...] = ((0, 0.5), (120, 1.2), (300, 2.5)),
+    levels: tuple[tuple[int, float], ...] = ((0, 0.5), (60, 0.8), (150, 1.5), (300, 2.5)),
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[int, str]:
     """Bring each company over its fairness cap back within it; the reason for those left over.
@@ -518,19 +518,21 @@ def repair_over_cap(
     over, its meetings are freed, then also its partners' (then theirs), with the company's
     cap a hard constraint and no placed meeting allowed out; CP-SAT proving the cap
     infeasible in a neighbourhood is the signal to enlarge it. `levels` are (most meetings
-    freed besides its own, seconds). Companies whose own meetings cannot fit within the cap
-    whatever anyone else does (`fits_within`) are not tried: their reason says so.
+    freed besides its own, seconds). Before enlarging, a company whose own meetings cannot
+    fit within its cap whatever anyone else does (`fits_within`) is left: its reason says so.
     """
     reasons: dict[int, str] = {}
     caps = state.caps or {}
     todo = sorted((p for p in state.mine if state.over(p)), key=lambda p: -state.over(p))
-    for p in todo:
-        if fits_within(state.inst, state.allowed, state.mine[p], caps[p], 0.3) is False:
-            reasons[p] = "own meetings"  # proven: its meetings' common free slots force it
-    todo = [p for p in todo if p not in reasons]
     # Every company at the smallest neighbourhood first, then the ones left at the next
     # size: the cheap repairs are not kept waiting behind an expensive one.
-    for extra, limit in levels:
+    for level, (extra, limit) in enumerate(levels):
+        todo = [p for p in todo if state.over(p)]  # others' repairs may have helped
+        if level == 1:  # before enlarging: is the cap within reach of its own meetings?
+            for p in todo:
+                if fits_within(state.inst, state.allowed, state.mine[p], caps[p], 0.2) is False:
+                    reasons[p] = "own meetings"  # proven: their common free slots force it
+            todo = [p for p in todo if reasons.get(p) != "own meetings"]
         left = []
         for p in todo:
             if not state.over(p):
@@ -557,7 +559,7 @@ def repair_over_cap(
             reasons[p] = "neighbourhood" if status == "INFEASIBLE" else "not found"
             left.append(p)
         todo = left
-    return reasons
+    return {p: r for p, r in reasons.items() if state.over(p)}
 
 
 def _rings(
