@@ -566,12 +566,19 @@ def _rings(
     p: int, partners: dict[int, list[int]], state: _State, rng: random.Random, extra: int
 ) -> list[int]:
     """p, then its partners, then theirs (each ring shuffled), while their meetings add up to
-    at most `extra` besides p's own."""
+    at most `extra` besides p's own. Partners busy in p's gaps come first: their days must
+    change for p to close them."""
     group, seen, freed = [p], {p}, 0
     layer = [p]
+    busy = state.busy[p]
+    forbidden = state.inst.forbidden.get(p, set())
+    gaps = set(range(min(busy, default=0), max(busy, default=0))) - busy.keys()
+    gaps -= forbidden
     while layer and freed < extra:
         nxt = list(dict.fromkeys(q for r in layer for q in partners[r] if q not in seen))
         rng.shuffle(nxt)
+        if layer == [p]:
+            nxt.sort(key=lambda q: -len(gaps & state.busy[q].keys()))
         layer = []
         for q in nxt:
             seen.add(q)
