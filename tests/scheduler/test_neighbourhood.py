@@ -16,6 +16,7 @@ from bizweek.scheduler.neighbourhood import (
     lower_bound,
     over_cap,
     participant_lower_bound,
+    repair,
 )
 from bizweek.scheduler.problem import B2BInstance, check
 
@@ -136,3 +137,50 @@ def test_fairness_cap_rises_only_for_breaks_a_company_own_availability_forces():
     assert participant_lower_bound(day, allowed, 1, [0, 1, 2, 3]) == 2
     caps = fairness_caps(day, allowed)
     assert caps is not None and caps[1] == 2 and caps[2] == 1
+
+
+def boxed_in_day() -> tuple[B2BInstance, list[int | None]]:
+    """Company 1 meets 2, 3, 4 and 5; each of them also meets two others, in slots 2 and 5.
+    With those fixed, company 1 can only use slots 1, 3, 4 and 6: two breaks, over its cap
+    of one. Moving its own meetings cannot help; moving its partners' other meetings can."""
+    meetings = [(1, k, 3) for k in range(2, 6)]
+    slots: list[int | None] = [1, 3, 4, 6]
+    other = 6
+    for k in range(2, 6):
+        meetings += [(k, other, 3), (k, other + 1, 3)]
+        slots += [2, 5]
+        other += 2
+    day = B2BInstance(
+        n_business=other - 1, meetings=meetings, n_tables=6, n_slots=6, n_morning=3, max_breaks=1
+    )
+    return day, slots
+
+
+def test_repair_brings_a_company_boxed_in_by_its_partners_within_its_cap():
+    day, start = boxed_in_day()
+    assert over_cap(day, start) == 1
+    assert any(p.startswith("fairness") for p in check(day, start))
+    slots, reasons = repair(day, start, time_limit=10)
+    assert reasons == {}
+    assert over_cap(day, slots) == 0
+    assert check(day, slots) == []  # all placed, hard rules and fairness
+
+
+def test_repair_says_why_a_cap_cannot_be_reached():
+    # Partners 2 and 3 are free only in slots 1 and 7, partner 4 only in slot 4: whatever
+    # anyone does, company 1 meets in 1, 4 and 7 and has two breaks, over the cap of one
+    # (its own free slots alone would allow none, so the cap stays one).
+    day = B2BInstance(
+        n_business=6,
+        meetings=[(1, k, 3) for k in range(2, 6)],
+        n_tables=5,
+        n_slots=7,
+        n_morning=3,
+        forbidden={2: {2, 3, 4, 5, 6}, 3: {2, 3, 4, 5, 6}, 4: {1, 2, 3, 5, 6, 7}, 5: {1, 7}},
+        max_breaks=1,
+    )
+    start: list[int | None] = [1, 7, 4, 2]
+    assert check(day, start, fairness=False) == [] and over_cap(day, start) == 1
+    slots, reasons = repair(day, start, time_limit=5)
+    assert slots == start
+    assert reasons == {1: "own meetings"}

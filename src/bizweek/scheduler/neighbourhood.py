@@ -146,17 +146,18 @@ def participant_lower_bound(
     return max(0, used - 1)  # not enough slots at all: some meeting stays out anyway
 
 
-def participant_exact_bound(
-    inst: B2BInstance, allowed: list[list[int]], ms: list[int], seconds: float = 1.0
-) -> int:
-    """Fewest breaks one participant can have when only its own meetings are scheduled: each
-    meeting in a slot both sides may use, one meeting per slot. Still a relaxation (tables and
-    the partners' other meetings are ignored), but tighter than `participant_lower_bound`
-    because it knows which meeting may take which slot. Solved with a tiny CP-SAT model."""
+def fits_within(
+    inst: B2BInstance, allowed: list[list[int]], ms: list[int], breaks: int, seconds: float = 1.0
+) -> bool | None:
+    """Whether one participant's meetings `ms` can have at most `breaks` breaks when only they
+    are scheduled: each in a slot both sides may use, one per slot (tables and the partners'
+    other meetings ignored). False proves no schedule of the day gives it that few; None:
+    not decided within `seconds`. Tighter than `participant_lower_bound`, which does not
+    know which meeting may take which slot. A tiny CP-SAT feasibility model."""
     from ortools.sat.python import cp_model
 
     if len(ms) <= 1:
-        return 0
+        return True
     m = cp_model.CpModel()
     used: dict[int, list[object]] = {}
     for i in ms:
@@ -166,25 +167,25 @@ def participant_exact_bound(
             lits.append(v)
             used.setdefault(s, []).append(v)
         if not lits:
-            return 0  # that meeting stays out anyway; fall back to the trivial bound
+            return True  # that meeting stays out anyway: not a question of breaks
         m.add_exactly_one(lits)
     u: dict[int, object] = {}
     for s, vs in used.items():
-        m.add_at_most_one(vs)
-        u[s] = sum(vs)
+        u[s] = m.new_bool_var("")
+        m.add(sum(vs) == u[s])  # type: ignore[arg-type]
     starts = []
     for s in sorted(u):
         st = m.new_bool_var("")
         m.add(st >= u[s] - u[s - 1] if s - 1 in u else st >= u[s])  # type: ignore[operator]
         starts.append(st)
-    m.minimize(sum(starts))
+    m.add(sum(starts) <= breaks + 1)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 1
     status = solver.solve(m)
-    if status == cp_model.OPTIMAL:
-        return max(0, round(solver.objective_value) - 1)
-    return max(0, int(-(-solver.best_objective_bound // 1)) - 1)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    return False if status == cp_model.INFEASIBLE else None
 
 
 def lower_bound(inst: B2BInstance, allowed: list[list[int]] | None = None) -> int:
@@ -224,7 +225,7 @@ def improve(
     workers: int = 2,
     start: list[int | None] | None = None,
     seed: int = 0,
-    anneal_share: float = 0.85,
+    anneal_share: float = 0.6,
     group_size: int = 4,
     max_freed: int = 60,
     on_progress: Callable[[Progress], None] | None = None,
@@ -234,7 +235,9 @@ def improve(
     merge: bool = True,
 ) -> Solution:
     """Best schedule found within `time_limit` seconds: a break-aware greedy start, then
-    simulated annealing (`anneal`), then CP-SAT on small groups of participants.
+    simulated annealing (`anneal`, `anneal_share` of the time), then the repair of the
+    companies still over their cap (`repair_over_cap`), then CP-SAT on small groups of
+    participants. Those left over the cap are in `Solution.over_cap_reasons`.
 
     Meetings that cannot be placed stay out with a reason. Fairness is the per-participant
     cap of `fairness_caps`. The lower bound (`Solution.bound`) is given only when every
@@ -335,6 +338,15 @@ def improve(
                 while state.over(p) and merge_runs(state, p):
                     pass
             report(force=True)
+    repair_reasons: dict[int, str] = {}
+    if state.caps is not None and not stopped:
+        # Most of what is left goes to the companies still over their cap; the group
+        # search after it smooths the breaks their repairs added.
+        repair_end = deadline - (deadline - time.perf_counter()) * 0.1
+        repair_reasons = repair_over_cap(
+            state, partners, repair_end, workers, rng, should_stop=should_stop
+        )
+        report(force=True)
     while not stopped and time.perf_counter() < deadline - 0.05:
         if should_stop is not None and should_stop():
             stopped = True
@@ -366,7 +378,7 @@ def improve(
         all(s is not None for i, s in enumerate(final) if allowed[i])
         and sum(count_breaks(inst, final).values()) <= bound
     )
-    return finished(
+    solution = finished(
         inst,
         final,
         allowed,
@@ -377,6 +389,10 @@ def improve(
         # The bound assumes every meeting placed: leaving some out can save breaks.
         bound=bound if sum(s is not None for s in final) >= placeable else None,
     )
+    solution.over_cap_reasons = {
+        p: repair_reasons.get(p, "not found") for p in state.mine if state.over(p)
+    }
+    return solution
 
 
 def _pick_seeds(
@@ -438,14 +454,167 @@ def _grow(
     return group
 
 
+def _solve_soon_after_first(solver: object, model: object, grace: float) -> int:
+    """`solver.solve(model)`, stopped `grace` seconds after its first solution."""
+    import threading
+
+    from ortools.sat.python import cp_model
+
+    assert isinstance(solver, cp_model.CpSolver)
+    timers: list[threading.Timer] = []
+
+    class First(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            if not timers:
+                timers.append(threading.Timer(grace, solver.stop_search))
+                timers[0].start()
+
+    try:
+        return solver.solve(model, First())
+    finally:
+        for t in timers:
+            t.cancel()
+
+
+def repair(
+    instance: B2BInstance,
+    slots: list[int | None],
+    *,
+    time_limit: float = 10,
+    workers: int = 2,
+    seed: int = 0,
+) -> tuple[list[int | None], dict[int, str]]:
+    """A schedule with the companies over their fairness cap brought back within it where
+    the repair finds how (see `repair_over_cap`), and the reason for each one left over."""
+    inst = instance
+    allowed = [inst.allowed_slots(i) for i in range(len(inst.meetings))]
+    caps = fairness_caps(inst, allowed)
+    if caps is None:
+        return list(slots), {}
+    state = _State(inst, allowed, list(slots), caps)
+    partners: dict[int, list[int]] = {p: [] for p in state.mine}
+    for a, b, _ in inst.meetings:
+        partners[a].append(b)
+        partners[b].append(a)
+    rng = random.Random(seed)  # noqa: S311 - reproducible search, not security
+    reasons = repair_over_cap(state, partners, time.perf_counter() + time_limit, workers, rng)
+    return list(state.slots), reasons
+
+
+def repair_over_cap(
+    state: _State,
+    partners: dict[int, list[int]],
+    deadline: float,
+    workers: int,
+    rng: random.Random,
+    *,
+    levels: tuple[tuple[int, float], ...] = ((0, 0.5), (60, 0.8), (150, 1.5), (300, 2.5)),
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[int, str]:
+    """Bring each company over its fairness cap back within it; the reason for those left over.
+
+    Annealing and small groups reach most caps, but a company whose meetings are packed
+    around its partners' fixed days needs its partners to move too. So for each one still
+    over, its meetings are freed, then also its partners' (then theirs), with the company's
+    cap a hard constraint and no placed meeting allowed out; CP-SAT proving the cap
+    infeasible in a neighbourhood is the signal to enlarge it. `levels` are (most meetings
+    freed besides its own, seconds). Before enlarging, a company whose own meetings cannot
+    fit within its cap whatever anyone else does (`fits_within`) is left: its reason says so.
+    """
+    reasons: dict[int, str] = {}
+    caps = state.caps or {}
+    todo = sorted((p for p in state.mine if state.over(p)), key=lambda p: -state.over(p))
+    # Every company at the smallest neighbourhood first, then the ones left at the next
+    # size: the cheap repairs are not kept waiting behind an expensive one.
+    for level, (extra, limit) in enumerate(levels):
+        todo = [p for p in todo if state.over(p)]  # others' repairs may have helped
+        if level == 1:  # before enlarging: is the cap within reach of its own meetings?
+            for p in todo:
+                if fits_within(state.inst, state.allowed, state.mine[p], caps[p], 0.2) is False:
+                    reasons[p] = "own meetings"  # proven: their common free slots force it
+            todo = [p for p in todo if reasons.get(p) != "own meetings"]
+        left = []
+        for p in todo:
+            if not state.over(p):
+                continue  # another company's repair brought it back
+            seconds = min(limit, deadline - time.perf_counter())
+            if seconds <= 0.05 or (should_stop is not None and should_stop()):
+                left.append(p)
+                reasons[p] = "time"
+                continue
+            ring = _rings(p, partners, state, rng, extra)
+            freed = sorted({i for q in ring for i in state.mine[q]})
+            status, changes = _solve_group(
+                state, freed, seconds, workers, hard=frozenset((p,)), keep_placed=True
+            )
+            if changes is not None:
+                before = state.score()
+                old = {i: state.slots[i] for i in changes}
+                state.apply(changes)
+                if state.score() <= before and not state.over(p):
+                    reasons.pop(p, None)
+                    continue
+                state.apply(old)
+            # INFEASIBLE is proven for this neighbourhood only: the next size may do it.
+            reasons[p] = "neighbourhood" if status == "INFEASIBLE" else "not found"
+            left.append(p)
+        todo = left
+    return {p: r for p, r in reasons.items() if state.over(p)}
+
+
+def _rings(
+    p: int, partners: dict[int, list[int]], state: _State, rng: random.Random, extra: int
+) -> list[int]:
+    """p, then its partners, then theirs (each ring shuffled), while their meetings add up to
+    at most `extra` besides p's own. Partners busy in p's gaps come first: their days must
+    change for p to close them."""
+    group, seen, freed = [p], {p}, 0
+    layer = [p]
+    busy = state.busy[p]
+    forbidden = state.inst.forbidden.get(p, set())
+    gaps = set(range(min(busy, default=0), max(busy, default=0))) - busy.keys()
+    gaps -= forbidden
+    while layer and freed < extra:
+        nxt = list(dict.fromkeys(q for r in layer for q in partners[r] if q not in seen))
+        rng.shuffle(nxt)
+        if layer == [p]:
+            nxt.sort(key=lambda q: -len(gaps & state.busy[q].keys()))
+        layer = []
+        for q in nxt:
+            seen.add(q)
+            if freed + len(state.mine[q]) > extra:
+                continue
+            group.append(q)
+            layer.append(q)
+            freed += len(state.mine[q])
+    return group
+
+
 def _reoptimise(
     state: _State, freed: list[int], seconds: float, workers: int
 ) -> dict[int, int | None] | None:
     """Re-schedule the freed meetings with everything else fixed; None when nothing better."""
+    return _solve_group(state, freed, seconds, workers)[1]
+
+
+def _solve_group(
+    state: _State,
+    freed: list[int],
+    seconds: float,
+    workers: int,
+    *,
+    hard: frozenset[int] = frozenset(),
+    keep_placed: bool = False,
+) -> tuple[str, dict[int, int | None] | None]:
+    """CP-SAT on the freed meetings, everything else fixed: (status, changes or None).
+
+    Participants in `hard` must end within their cap (a hard constraint, so INFEASIBLE proves
+    the cap unreachable while the rest of the day stays as it is); with `keep_placed` no
+    placed meeting may be left out to get there."""
     from ortools.sat.python import cp_model
 
     if seconds <= 0.05 or not freed:
-        return None
+        return "UNKNOWN", None
     inst = state.inst
     S = inst.n_slots
     free_set = set(freed)
@@ -483,8 +652,10 @@ def _reoptimise(
             m.add(sum(lits) == pv)
             m.add_hint(pv, state.slots[i] is not None)
             placed_lits.append(pv)
+            if keep_placed and state.slots[i] is not None:
+                m.add(pv == 1)
         if state.slots[i] is not None and not lits:
-            return None  # cannot happen: its own slot is always available
+            return "UNKNOWN", None  # cannot happen: its own slot is always available
     for s, vs in in_slot.items():
         if len(vs) > tables[s]:
             m.add(sum(vs) <= tables[s])
@@ -539,21 +710,26 @@ def _reoptimise(
             m.add(excess >= n_runs - 1 - state.caps[p])
             m.add_hint(excess, over_now)
             objective.append(_W_OVER * excess)
-            if not over_now:
+            if not over_now or p in hard:
                 m.add(n_runs - 1 <= state.caps[p])
+            elif hard:  # a repair stops early: nobody else over the cap may get worse
+                m.add(n_runs - 1 <= state.breaks[p])
     m.minimize(sum(objective) - _W_PLACE * sum(placed_lits))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = max(1, workers)
-    status = solver.solve(m)
+    # A repair needs a schedule within the cap, not the best one: it stops a little after
+    # the first (the group search polishes the breaks later).
+    status = _solve_soon_after_first(solver, m, seconds * 0.3) if hard else solver.solve(m)
+    name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
+        return name, None
     new: dict[int, int | None] = dict.fromkeys(freed)
     for (i, s), v in x.items():
         if solver.boolean_value(v):
             new[i] = s
     changes = {i: s for i, s in new.items() if s != state.slots[i]}
-    return changes or None
+    return name, changes or None
 
 
 # --- fast local search (simulated annealing on moves and swaps) -----------------------------
@@ -756,6 +932,9 @@ def compact_start(
         r = (b & ~(b << 1)).bit_count()
         return r - 1 if r else 0
 
+    # A slot counts as crowded above half its tables or above the day's average, whichever
+    # is more: packing the first slots full leaves later moves no table to go to.
+    crowded = max(inst.n_tables // 2, -(-len(inst.meetings) // max(1, inst.n_slots)))
     slots: list[int | None] = [None] * len(inst.meetings)
     for i in order:
         a, b, _ = inst.meetings[i]
@@ -770,7 +949,7 @@ def compact_start(
                 continue
             na, nb = breaks(ma | bit), breaks(mb | bit)
             over = max(0, na - caps[a]) + max(0, nb - caps[b])
-            key = (over, na - ba + nb - bb, at[s] * 2 > inst.n_tables, s)
+            key = (over, na - ba + nb - bb, at[s] >= crowded, s)
             if best is None or key < best[0]:
                 best = (key, s)
         if best is None:

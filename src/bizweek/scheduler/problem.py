@@ -83,6 +83,10 @@ class Solution:
     status: str
     unplaced_reasons: dict[int, str] = field(default_factory=dict)
     bound: int | None = None  # best proven lower bound on the breaks, when the solver has one
+    # Participants left above their fairness cap, and why (the neighbourhood search's
+    # `repair_over_cap`: "own meetings" proven unreachable, "neighbourhood" proven so with
+    # the rest of the day fixed, "not found" or "time").
+    over_cap_reasons: dict[int, str] = field(default_factory=dict)
 
     @property
     def placed(self) -> int:
