@@ -5,6 +5,7 @@ from django.urls import reverse
 from bizweek.companies.models import Company, CompanyStatus
 from tests import factories
 from tests.companies.test_importing import GOOD_ROWS, csv_file
+from tests.importpage import import_on_page
 
 pytestmark = pytest.mark.django_db
 
@@ -124,13 +125,13 @@ def test_organizer_import_page_shows_the_same_report_and_writes_nothing_on_error
     client.force_login(organizer)
     bad = [GOOD_ROWS[0], dict(GOOD_ROWS[1], timezone="Mars/Olympus")]
     upload = SimpleUploadedFile("companies.csv", csv_file(bad).getvalue(), "text/csv")
-    response = client.post(reverse("companies:import"), {"kind": "companies", "file": upload})
-    html = response.content.decode()
+    html = import_on_page(client, upload)
     assert "Unknown time zone “Mars/Olympus”" in html
     assert "nothing was written" in html
     assert Company.objects.count() == 0
     upload = SimpleUploadedFile("companies.csv", csv_file(GOOD_ROWS).getvalue(), "text/csv")
-    client.post(reverse("companies:import"), {"kind": "companies", "file": upload})
+    html = import_on_page(client, upload)
+    assert "Imported 2 row(s): 2 created, 0 updated." in html
     assert Company.objects.count() == 2
 
 
@@ -141,9 +142,7 @@ def test_organizer_imports_products_from_the_same_page(client, organizer, seller
         f"{seller.external_id},P1,미니 굴착기,842952,100,90,USD\n"
     ).encode()
     upload = SimpleUploadedFile("products.csv", data, "text/csv")
-    html = client.post(
-        reverse("companies:import"), {"kind": "products", "file": upload}
-    ).content.decode()
+    html = import_on_page(client, upload, kind="products")
     assert "nothing was written" in html and "price_min" in html
     assert not seller.products.exists()
 

@@ -87,6 +87,8 @@ PAGES.update(
             {"anonymous": 302, "organizer": 302, "*": 403},
         ),
         "companies:import": ("GET", None, ORGANIZER_ONLY),
+        "companies:import_job": ("GET", _pk("import_job"), ORGANIZER_ONLY),
+        "companies:import_job_progress": ("GET", _pk("import_job"), ORGANIZER_ONLY),
         "expo:hall": ("GET", None, ALL_OK),
         "expo:sector_hall": ("GET", lambda w: {"sector": w.sector.code}, ALL_OK),
         "expo:booth": ("GET", booth, ALL_OK),

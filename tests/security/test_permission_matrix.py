@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from bizweek.accounts.models import ApiToken, Role, User
-from bizweek.companies.models import Company, CompanyStatus, Sector
+from bizweek.companies.models import Company, CompanyStatus, ImportJob, ImportState, Sector
 from bizweek.dashboard.models import Export, ExportStatus
 from bizweek.expo.models import Brochure, Product, ProductPhoto
 from bizweek.matching.models import MeetingRequest
@@ -68,6 +68,7 @@ class World:
     session: BroadcastSession
     move: MoveProposal
     export: Export
+    import_job: ImportJob
 
 
 @pytest.fixture
@@ -132,6 +133,12 @@ def world(db, settings):
     export = Export.objects.create(
         requested_by=users["organizer"], status=ExportStatus.DONE, file_name="gone.xlsx"
     )
+    import_job = ImportJob.objects.create(
+        created_by=users["organizer"],
+        file_name="companies.csv",
+        state=ImportState.DONE,
+        report={"ok": True, "summary": "Imported", "errors": [], "notes": []},
+    )
     session = BroadcastSession.objects.create(
         event=event,
         title="Show",
@@ -158,6 +165,7 @@ def world(db, settings):
         session=session,
         move=move,
         export=export,
+        import_job=import_job,
     )
 
 

@@ -14,6 +14,12 @@ urlpatterns = [
     path("organizer/review/<int:pk>/approve/", views.approve, name="approve"),
     path("organizer/review/<int:pk>/reject/", views.reject, name="reject"),
     path("organizer/import/", views.import_view, name="import"),
+    path("organizer/import/<int:pk>/", views.import_job, name="import_job"),
+    path(
+        "organizer/import/<int:pk>/progress/",
+        views.import_job_progress,
+        name="import_job_progress",
+    ),
     path("hs/search/", views.hs_search, name="hs_search"),
     path("organizer/contacts/", views.contacts_view, name="contacts"),
 ]

@@ -13,14 +13,12 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bizweek.audit import services as audit
 from bizweek.events.services import current_event
 from bizweek.matching.services import mark_of
 
 from . import services
 from .forms import CompanyForm, ImportForm, MemberForm, RegistrationForm, RejectForm
-from .importing import import_companies
-from .models import Company, CompanyRole
+from .models import Company, CompanyRole, ImportJob
 
 
 def hs_search(request: HttpRequest) -> JsonResponse:
@@ -201,35 +199,54 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("companies:review_queue")
 
 
-@login_required
-def import_view(request: HttpRequest) -> HttpResponse:
+def _require_importer(request: HttpRequest) -> None:
     if not request.user.has_perm("companies.import_companies"):
         raise PermissionDenied(_("Only organizers can import companies."))
-    report = None
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    """The upload form; the import itself runs as a background job (see `companies.jobs`)."""
+    from . import jobs
+
+    _require_importer(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["kind"] == "products":
-            from bizweek.expo.importing import import_products
+        job = jobs.start_import(
+            request.user,
+            form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            dry_run=form.cleaned_data["dry_run"],
+            invite=form.cleaned_data["invite"],
+        )
+        return redirect("companies:import_job", pk=job.pk)
+    return render(request, "companies/import.html", {"form": form, "jobs": jobs.recent_jobs()})
 
-            report = import_products(
-                form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
-            )
-        else:
-            report = import_companies(
-                form.cleaned_data["file"],
-                dry_run=form.cleaned_data["dry_run"],
-                invite=form.cleaned_data["invite"],
-            )
-        if report.written:
-            audit.record(
-                request.user,
-                f"{report.kind}.imported",
-                form.cleaned_data["file"].name,
-                rows=report.rows,
-                created=report.created,
-                updated=report.updated,
-            )
-    return render(request, "companies/import.html", {"form": form, "report": report})
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """One import: a progress bar while the worker runs, then its report."""
+    from . import jobs
+
+    _require_importer(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(
+        request,
+        "companies/import_job.html",
+        {"job": job, "progress": jobs.job_progress(job), "report": job.report},
+    )
+
+
+@login_required
+def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The same figures as JSON, polled by the page's script."""
+    from . import jobs
+
+    _require_importer(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = JsonResponse(jobs.job_progress(job))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
