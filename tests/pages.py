@@ -97,6 +97,8 @@ def build_site() -> dict:
     public = [
         reverse("home"),
         reverse("companies:register"),
+        reverse("companies:registered"),
+        reverse("accounts:confirm", kwargs={"uidb64": "MQ", "token": "used-link"}),
         reverse("expo:hall"),
         reverse("expo:hall") + "?q=탱크",
         reverse("expo:sector_hall", args=["machinery"]),

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -10,7 +13,7 @@ from tests.importpage import import_on_page
 pytestmark = pytest.mark.django_db
 
 
-def test_registration_page_creates_pending_company_and_signs_in(client, event):
+def test_registration_page_creates_pending_company_signed_in_after_confirming(client, event):
     response = client.post(
         reverse("companies:register"),
         {
@@ -29,8 +32,12 @@ def test_registration_page_creates_pending_company_and_signs_in(client, event):
         },
     )
     assert response.status_code == 302, response.context["form"].errors
+    assert response.url == reverse("companies:registered")
     company = Company.objects.get(name_ko="세진하이드로텍")
     assert company.status == CompanyStatus.PENDING
+    assert client.get(reverse("accounts:dashboard")).status_code == 302  # not signed in yet
+    link = re.search(r"/accounts/confirm/\S+/", mail.outbox[-1].body).group(0)
+    assert client.get(link).url == reverse("accounts:dashboard")
     page = client.get(reverse("accounts:dashboard"))
     assert "세진하이드로텍" in page.content.decode()
 

@@ -71,6 +71,9 @@ PAGES.update(
         "accounts:create_token": ("POST", None, SIGNED_IN),
         "accounts:revoke_token": ("POST", _pk("token"), {"*": 302}),
         "companies:register": ("GET", None, ALL_OK),
+        "companies:registered": ("GET", None, ALL_OK),
+        # A link that is not (or no longer) valid: the same "invalid or used" page for everyone.
+        "accounts:confirm": ("GET", lambda w: {"uidb64": "MQ", "token": "used-link"}, ALL_OK),
         "companies:list": ("GET", None, {"*": 302}),
         "companies:detail": ("GET", _pk("buyer_company"), ALL_OK),
         "companies:edit": ("GET", booth, ORGANIZER_ONLY),

@@ -6,6 +6,7 @@ app_name = "companies"
 
 urlpatterns = [
     path("register/", views.register, name="register"),
+    path("register/sent/", views.registered, name="registered"),
     path("companies/", views.company_list, name="list"),
     path("companies/<int:pk>/", views.company_detail, name="detail"),
     path("companies/<int:pk>/edit/", views.company_edit, name="edit"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -41,22 +40,16 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not closed:
         form = RegistrationForm(request.POST)
         if form.is_valid():
-            _company, user = services.register_company(
+            # The same answer whether or not the address already has an account (its owner
+            # is mailed instead): registration must not reveal who has an account.
+            services.register_company(
                 form.company_data(),
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 display_name=form.cleaned_data["display_name"],
                 language=form.cleaned_data["language"],
             )
-            login(request, user, backend="bizweek.accounts.backends.ThrottledModelBackend")
-            messages.success(
-                request,
-                _(
-                    "Thank you. Your registration was received; "
-                    "we will e-mail you once it is approved."
-                ),
-            )
-            return redirect("accounts:dashboard")
+            return redirect("companies:registered")
     else:
         role = request.GET.get("role")
         initial = {
@@ -69,6 +62,11 @@ def register(request: HttpRequest) -> HttpResponse:
         "companies/register.html",
         {"form": form, "closed": closed},
     )
+
+
+def registered(request: HttpRequest) -> HttpResponse:
+    """After registering: check your inbox (the link there confirms the address)."""
+    return render(request, "companies/registered.html")
 
 
 def _content_language() -> str:
