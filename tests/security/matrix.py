@@ -2,6 +2,7 @@
 must answer. One declarative table; tests/security/test_permission_matrix.py walks the URL
 resolver and fails for any pattern that has no row here (docs/security.md says how to add one).
 
+WebSocket routes have their own table, WEBSOCKETS (at the end).
 A row: URL name -> (method, kwargs, expectations). kwargs is a function of the fixture world
 `w` (tests/security/test_permission_matrix.py: `w.seller`, `w.meeting`…). Expectations map a
 role to a status; "*" is every role not named. Roles:
@@ -363,6 +364,25 @@ PAGES.update(
         "studio:figures": ("GET", show, SHOW_RUNNERS),
     }
 )
+
+# WebSocket routes (src/bizweek/routing.py), connected through the site's own stack (origin
+# check, session cookie) as each role. Row: route -> (kwargs, expectations); an expectation is
+# "refused" (closed before the handshake completes, code 4403) or what the accepted socket's
+# welcome grants: "joined" (the meeting room: a participant or an observing organizer), "tower"
+# (the control tower's status feed), and in the studio "moderator", "chat" (may write in the
+# chat) or "watch" (reads only). The meeting is moved to now so its room is open.
+REFUSED = "refused"
+WEBSOCKETS: dict[str, tuple[object, dict]] = {
+    "ws/meetings/tower/": (None, {"organizer": "tower", "*": REFUSED}),
+    "ws/meetings/<int:pk>/": (
+        _pk("meeting"),
+        {"buyer": "joined", "interpreter": "joined", "organizer": "joined", "*": REFUSED},
+    ),
+    "ws/studio/<int:session_id>/": (
+        lambda w: {"session_id": w.session.pk},
+        {"anonymous": "watch", "host": "moderator", "organizer": "moderator", "*": "chat"},
+    ),
+}
 
 API: dict[tuple[str, str], tuple[object, object, dict]] = {
     ("GET", "/api/v1/companies"): (None, None, ALL_OK),
