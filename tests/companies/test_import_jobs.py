@@ -24,7 +24,8 @@ def _upload(rows, name: str = "companies.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, csv_file(rows).getvalue(), "text/csv")
 
 
-def test_upload_is_queued_not_imported_in_the_request(client, organizer):
+@pytest.mark.django_db(transaction=True)  # the worker closes connections: committed data
+def test_upload_is_queued_not_imported_in_the_request(client, taxonomy, organizer):
     client.force_login(organizer)
     data = {"kind": "companies", "file": _upload(GOOD_ROWS)}
     response = client.post(reverse("companies:import"), data)
