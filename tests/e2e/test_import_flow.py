@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_organizer_uploads_a_spreadsheet_and_watches_it_import(new_page, tmp_path, monkeypatch):
-    monkeypatch.setattr(CompanyImporter, "CHUNK_ROWS", 100)  # several chunks from a small file
+    monkeypatch.setattr(CompanyImporter, "CHUNK_ROWS", 40)  # several chunks from a small file
     factories.make_event()
     organizer = factories.make_organizer(email="org@example.test", language="ko")
-    rows = many_rows(300)
+    rows = many_rows(120)
     rows[7]["name_ko"] = "창원수소밸브"
     path = tmp_path / "companies.csv"
     path.write_bytes(csv_file(rows).getvalue())
@@ -43,10 +43,10 @@ def test_organizer_uploads_a_spreadsheet_and_watches_it_import(new_page, tmp_pat
     page.wait_for_selector("#import-report.ok")
     assert page.locator("[data-import-state=done]").is_visible()
     bar = page.locator("#import-bar")
-    assert bar.get_attribute("value") == bar.get_attribute("max") == "300"
-    assert "300" in page.locator("#import-report .summary").inner_text()
+    assert bar.get_attribute("value") == bar.get_attribute("max") == "120"
+    assert "120" in page.locator("#import-report .summary").inner_text()
     assert "Imported" not in page.locator("#import-report .summary").inner_text()  # Korean
-    assert Company.objects.count() == 300
+    assert Company.objects.count() == 120
 
     page.goto("/hall/?role=all&q=창원수소밸브")
     assert page.get_by_text("창원수소밸브").first.is_visible()
