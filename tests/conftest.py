@@ -29,6 +29,17 @@ def _fresh_caches_and_pending_visits():
 
 
 @pytest.fixture
+def taxonomy(transactional_db):
+    """Browser and worker tests run in transactions that end with a flush, which also empties
+    the HS codes and sectors a data migration loaded: load them again for each test."""
+    from bizweek.companies.models import HSCode, Sector
+    from bizweek.companies.taxonomy import load_taxonomy
+
+    if not Sector.objects.exists():
+        load_taxonomy(HSCode, Sector)
+
+
+@pytest.fixture
 def organizer(db):
     return factories.make_organizer(email="organizer@example.test")
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bizweek.accounts.models import Role
+from bizweek.companies.models import ImportJob, ImportState
 from bizweek.events.models import AgendaItem, AgendaKind
 from bizweek.matching import services as matching
 from bizweek.matching.models import MeetingDay, MeetingRequest, RequestState
@@ -76,12 +77,28 @@ def build_site() -> dict:
         organizer_schedules=True,
     )
     organizer = factories.make_organizer(email="org@fair.example")
+    # A finished import with a row error; its report was written in the uploader's language.
+    import_job = ImportJob.objects.create(
+        created_by=organizer,
+        file_name="companies.csv",
+        state=ImportState.DONE,
+        done=1,
+        total=1,
+        report={
+            "ok": False,
+            "summary": "1개 행에 문제 1건: 아무것도 저장되지 않았습니다.",
+            "errors": [{"row": 2, "column": "country", "message": "알 수 없는 국가"}],
+            "notes": [],
+        },
+    )
     host = factories.make_user(role=Role.HOST, email="host@fair.example")
     visitor = factories.make_user(role=Role.VISITOR, email="visitor@fair.example")
 
     public = [
         reverse("home"),
         reverse("companies:register"),
+        reverse("companies:registered"),
+        reverse("accounts:confirm", kwargs={"uidb64": "MQ", "token": "used-link"}),
         reverse("expo:hall"),
         reverse("expo:hall") + "?q=탱크",
         reverse("expo:sector_hall", args=["machinery"]),
@@ -148,6 +165,7 @@ def build_site() -> dict:
                 *everyone,
                 reverse("companies:review_queue"),
                 reverse("companies:import"),
+                reverse("companies:import_job", args=[import_job.pk]),
                 reverse("companies:contacts"),
                 reverse("expo:all_stats"),
                 reverse("matching:settings"),

@@ -10,14 +10,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bizweek.settings")
 django.setup(set_prefix=False)  # the handler sets the script prefix of each request
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs Django set up first)
 from django.conf import settings  # noqa: E402
 
 from bizweek.core.handler import PooledHTTPHandler, with_lifespan  # noqa: E402
 from bizweek.expo import visits  # noqa: E402
-from bizweek.routing import websocket_urlpatterns  # noqa: E402
+from bizweek.routing import websocket_application  # noqa: E402
 
 _stop_flusher: list[threading.Event] = []  # set at start, in each server process
 
@@ -37,9 +35,7 @@ application = with_lifespan(
     ProtocolTypeRouter(
         {
             "http": PooledHTTPHandler(threads=settings.HTTP_THREADS),
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
+            "websocket": websocket_application,
         }
     ),
     on_startup=_start_visit_flusher,

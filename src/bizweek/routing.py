@@ -1,5 +1,12 @@
-"""WebSocket routes. Meetings (/ws/meetings/<id>/) and the studio (/ws/studio/<id>/) join here."""
+"""WebSocket routes. Meetings (/ws/meetings/<id>/) and the studio (/ws/studio/<id>/) join here.
 
+Every route is in the permission matrix (tests/security/matrix.py WEBSOCKETS): a new one without
+a row fails tests/security/test_permission_matrix.py.
+"""
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from bizweek.meetings.consumers import ControlTowerConsumer, MeetingRoomConsumer
@@ -10,3 +17,9 @@ websocket_urlpatterns: list = [
     path("ws/meetings/<int:pk>/", MeetingRoomConsumer.as_asgi()),
     path("ws/studio/<int:session_id>/", StudioConsumer.as_asgi()),
 ]
+
+# What asgi.py serves for WebSockets (and what the permission matrix connects to): the Origin
+# must be an allowed host, and the user comes from the session cookie.
+websocket_application = AllowedHostsOriginValidator(
+    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+)

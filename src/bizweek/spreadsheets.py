@@ -251,6 +251,7 @@ def read_table(source: str | Path | IO[bytes]) -> Table:
 
 
 Progress = Callable[[int, int], None]
+Stage = Callable[[str, int], None]
 
 
 class RowImporter(ABC):
@@ -296,14 +297,19 @@ class RowImporter(ABC):
         *,
         dry_run: bool = False,
         progress: Progress | None = None,
+        stage: Stage | None = None,
     ) -> ImportReport:
+        """`stage` is told ("checking", rows) once the file is read and ("writing", rows) before
+        the first write: a background job shows which of the two its progress counts."""
         report = ImportReport(kind=self.kind, dry_run=dry_run)
         progress = progress or (lambda done, total: None)
+        stage = stage or (lambda name, total: None)
         try:
             table = read_table(source)
         except SpreadsheetError as error:
             report.error(1, "", str(error))
             return report
+        stage("checking", len(table.rows))
         self.prepare(table)
         if not self.check_header(table.header, report):
             return report
@@ -331,6 +337,7 @@ class RowImporter(ABC):
             report.updated = self.count_existing(clean_rows)
             report.created = len(clean_rows) - report.updated
             return report
+        stage("writing", len(clean_rows))
         self.apply(clean_rows, report, progress)
         return report
 

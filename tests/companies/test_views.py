@@ -1,15 +1,19 @@
+import re
+
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from bizweek.companies.models import Company, CompanyStatus
 from tests import factories
 from tests.companies.test_importing import GOOD_ROWS, csv_file
+from tests.importpage import import_on_page
 
 pytestmark = pytest.mark.django_db
 
 
-def test_registration_page_creates_pending_company_and_signs_in(client, event):
+def test_registration_page_creates_pending_company_signed_in_after_confirming(client, event):
     response = client.post(
         reverse("companies:register"),
         {
@@ -28,8 +32,12 @@ def test_registration_page_creates_pending_company_and_signs_in(client, event):
         },
     )
     assert response.status_code == 302, response.context["form"].errors
+    assert response.url == reverse("companies:registered")
     company = Company.objects.get(name_ko="세진하이드로텍")
     assert company.status == CompanyStatus.PENDING
+    assert client.get(reverse("accounts:dashboard")).status_code == 302  # not signed in yet
+    link = re.search(r"/accounts/confirm/\S+/", mail.outbox[-1].body).group(0)
+    assert client.get(link).url == reverse("accounts:dashboard")
     page = client.get(reverse("accounts:dashboard"))
     assert "세진하이드로텍" in page.content.decode()
 
@@ -124,13 +132,13 @@ def test_organizer_import_page_shows_the_same_report_and_writes_nothing_on_error
     client.force_login(organizer)
     bad = [GOOD_ROWS[0], dict(GOOD_ROWS[1], timezone="Mars/Olympus")]
     upload = SimpleUploadedFile("companies.csv", csv_file(bad).getvalue(), "text/csv")
-    response = client.post(reverse("companies:import"), {"kind": "companies", "file": upload})
-    html = response.content.decode()
+    html = import_on_page(client, upload)
     assert "Unknown time zone “Mars/Olympus”" in html
     assert "nothing was written" in html
     assert Company.objects.count() == 0
     upload = SimpleUploadedFile("companies.csv", csv_file(GOOD_ROWS).getvalue(), "text/csv")
-    client.post(reverse("companies:import"), {"kind": "companies", "file": upload})
+    html = import_on_page(client, upload)
+    assert "Imported 2 row(s): 2 created, 0 updated." in html
     assert Company.objects.count() == 2
 
 
@@ -141,9 +149,7 @@ def test_organizer_imports_products_from_the_same_page(client, organizer, seller
         f"{seller.external_id},P1,미니 굴착기,842952,100,90,USD\n"
     ).encode()
     upload = SimpleUploadedFile("products.csv", data, "text/csv")
-    html = client.post(
-        reverse("companies:import"), {"kind": "products", "file": upload}
-    ).content.decode()
+    html = import_on_page(client, upload, kind="products")
     assert "nothing was written" in html and "price_min" in html
     assert not seller.products.exists()
 

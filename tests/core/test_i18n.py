@@ -158,6 +158,7 @@ def test_translation_catalogue_is_complete(locale):
 DATA_TEXT = (
     *("Osaka Trading", "Sejin Hydrotech", "Catalogue?", "User "),  # names and messages
     *("@", "HS", ".ics", "UTC", "LINE", "WhatsApp"),  # addresses, codes and brands
+    ".csv",  # the name of an uploaded spreadsheet
 )
 
 

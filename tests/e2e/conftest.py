@@ -78,17 +78,6 @@ def browser(playwright_driver):
 
 
 @pytest.fixture
-def taxonomy(transactional_db):
-    """Browser tests run in transactions that end with a flush, which also empties the
-    HS codes and sectors a data migration loaded: load them again for each test."""
-    from bizweek.companies.models import HSCode, Sector
-    from bizweek.companies.taxonomy import load_taxonomy
-
-    if not Sector.objects.exists():
-        load_taxonomy(HSCode, Sector)
-
-
-@pytest.fixture
 def new_page(browser, live_server, taxonomy):
     """Open pages in fresh browser contexts (one per person), with the given language."""
     contexts = []

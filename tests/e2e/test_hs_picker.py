@@ -54,7 +54,7 @@ def test_hs_picker_in_chinese_registration_finds_codes_by_words_and_dotted_code(
     page.fill("#id_password1", factories.PASSWORD)
     page.fill("#id_password2", factories.PASSWORD)
     page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/accounts/me/"))
+    page.wait_for_url(re.compile(r"/register/sent/"))
     company = Company.objects.get(name_zh_hans="大连海丰水产贸易有限公司")
     assert sorted(company.hs_codes.values_list("code", flat=True)) == ["0303", "842952"]
 

@@ -1,4 +1,5 @@
-"""A company registers, the organizer approves it, the company logs in and sees its profile."""
+"""A company registers, confirms its address, the organizer approves it, the company logs in
+and sees its profile."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ def test_company_registers_organizer_approves_company_sees_profile(new_page):
     page.fill("#id_password1", factories.PASSWORD)
     page.fill("#id_password2", factories.PASSWORD)
     page.click("button[type=submit].primary")
+    # The answer is "check your inbox" (the same whether or not the address had an account);
+    # the link in the mail confirms the address and signs the registrant in.
+    page.wait_for_url(re.compile(r"/register/sent/"))
+    assert page.locator("#registration-sent h1").inner_text() == "请查看您的收件箱"
+    confirmation = [m for m in mail.outbox if m.to == ["lim@hongda.example"]][-1]
+    page.goto(re.search(r"/accounts/confirm/\S+/", confirmation.body).group(0))
     page.wait_for_url(re.compile(r"/accounts/me/"))
     assert page.locator("[data-status=pending]").is_visible()
     screenshot(page, "registered-pending-zh")

@@ -2,6 +2,7 @@
 must answer. One declarative table; tests/security/test_permission_matrix.py walks the URL
 resolver and fails for any pattern that has no row here (docs/security.md says how to add one).
 
+WebSocket routes have their own table, WEBSOCKETS (at the end).
 A row: URL name -> (method, kwargs, expectations). kwargs is a function of the fixture world
 `w` (tests/security/test_permission_matrix.py: `w.seller`, `w.meeting`…). Expectations map a
 role to a status; "*" is every role not named. Roles:
@@ -71,6 +72,9 @@ PAGES.update(
         "accounts:create_token": ("POST", None, SIGNED_IN),
         "accounts:revoke_token": ("POST", _pk("token"), {"*": 302}),
         "companies:register": ("GET", None, ALL_OK),
+        "companies:registered": ("GET", None, ALL_OK),
+        # A link that is not (or no longer) valid: the same "invalid or used" page for everyone.
+        "accounts:confirm": ("GET", lambda w: {"uidb64": "MQ", "token": "used-link"}, ALL_OK),
         "companies:list": ("GET", None, {"*": 302}),
         "companies:detail": ("GET", _pk("buyer_company"), ALL_OK),
         "companies:edit": ("GET", booth, ORGANIZER_ONLY),
@@ -87,6 +91,8 @@ PAGES.update(
             {"anonymous": 302, "organizer": 302, "*": 403},
         ),
         "companies:import": ("GET", None, ORGANIZER_ONLY),
+        "companies:import_job": ("GET", _pk("import_job"), ORGANIZER_ONLY),
+        "companies:import_job_progress": ("GET", _pk("import_job"), ORGANIZER_ONLY),
         "expo:hall": ("GET", None, ALL_OK),
         "expo:sector_hall": ("GET", lambda w: {"sector": w.sector.code}, ALL_OK),
         "expo:booth": ("GET", booth, ALL_OK),
@@ -358,6 +364,25 @@ PAGES.update(
         "studio:figures": ("GET", show, SHOW_RUNNERS),
     }
 )
+
+# WebSocket routes (src/bizweek/routing.py), connected through the site's own stack (origin
+# check, session cookie) as each role. Row: route -> (kwargs, expectations); an expectation is
+# "refused" (closed before the handshake completes, code 4403) or what the accepted socket's
+# welcome grants: "joined" (the meeting room: a participant or an observing organizer), "tower"
+# (the control tower's status feed), and in the studio "moderator", "chat" (may write in the
+# chat) or "watch" (reads only). The meeting is moved to now so its room is open.
+REFUSED = "refused"
+WEBSOCKETS: dict[str, tuple[object, dict]] = {
+    "ws/meetings/tower/": (None, {"organizer": "tower", "*": REFUSED}),
+    "ws/meetings/<int:pk>/": (
+        _pk("meeting"),
+        {"buyer": "joined", "interpreter": "joined", "organizer": "joined", "*": REFUSED},
+    ),
+    "ws/studio/<int:session_id>/": (
+        lambda w: {"session_id": w.session.pk},
+        {"anonymous": "watch", "host": "moderator", "organizer": "moderator", "*": "chat"},
+    ),
+}
 
 API: dict[tuple[str, str], tuple[object, object, dict]] = {
     ("GET", "/api/v1/companies"): (None, None, ALL_OK),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
@@ -18,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from bizweek.accounts.models import ApiToken, Role, User
-from bizweek.companies.models import Company, CompanyStatus, Sector
+from bizweek.companies.models import Company, CompanyStatus, ImportJob, ImportState, Sector
 from bizweek.dashboard.models import Export, ExportStatus
 from bizweek.expo.models import Brochure, Product, ProductPhoto
 from bizweek.matching.models import MeetingRequest
@@ -28,7 +29,7 @@ from bizweek.notifications.models import Notification
 from bizweek.studio.models import BroadcastSession, RundownItem
 from tests import factories
 
-from .matrix import API, NOT_REQUESTED, PAGES, ROLES
+from .matrix import API, NOT_REQUESTED, PAGES, REFUSED, ROLES, WEBSOCKETS
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +69,17 @@ class World:
     session: BroadcastSession
     move: MoveProposal
     export: Export
+    import_job: ImportJob
 
 
 @pytest.fixture
-def world(db, settings):
+def world(db, settings) -> World:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return build_world()
+
+
+def build_world() -> World:
+    """One of each role and each object the views need (see the module docstring of matrix.py)."""
     event = factories.make_event()
     sector = Sector.objects.first()
     seller = factories.make_company(name_en="Target Seller", contact_email="sales@target.test")
@@ -132,6 +139,12 @@ def world(db, settings):
     export = Export.objects.create(
         requested_by=users["organizer"], status=ExportStatus.DONE, file_name="gone.xlsx"
     )
+    import_job = ImportJob.objects.create(
+        created_by=users["organizer"],
+        file_name="companies.csv",
+        state=ImportState.DONE,
+        report={"ok": True, "summary": "Imported", "errors": [], "notes": []},
+    )
     session = BroadcastSession.objects.create(
         event=event,
         title="Show",
@@ -158,6 +171,7 @@ def world(db, settings):
         session=session,
         move=move,
         export=export,
+        import_job=import_job,
     )
 
 
@@ -252,3 +266,98 @@ def test_api_route_answers_each_role_as_the_table_says(world, route):
         if not _matches(_expected(expectations, role), status)
     }
     assert not wrong, f"{method} {url}: role -> (got, expected): {wrong}"
+
+
+def test_every_websocket_route_has_a_row():
+    from bizweek.routing import websocket_urlpatterns
+
+    routes = [str(pattern.pattern) for pattern in websocket_urlpatterns]
+    missing = [route for route in routes if route not in WEBSOCKETS]
+    assert not missing, "Add rows to tests/security/matrix.py WEBSOCKETS for: " + ", ".join(
+        f'"{route}"' for route in missing
+    )
+    assert sorted(WEBSOCKETS) == sorted(routes), "rows for routes that no longer exist"
+
+
+@pytest.fixture
+def ws_world(transactional_db, settings) -> World:
+    """The same world, committed: consumers read the database from another thread."""
+    from channels.layers import channel_layers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    channel_layers.backends = {}  # each asyncio.run below has its own event loop
+    world = build_world()
+    now = timezone.now()  # the room is open from a few minutes before the start to the end
+    Meeting.objects.filter(pk=world.meeting.pk).update(
+        starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(minutes=25)
+    )
+    yield world
+    channel_layers.backends = {}
+
+
+def _site_origin() -> bytes:
+    """An origin the server accepts: a host of ALLOWED_HOSTS as the origin check read it when
+    routing.py was imported (before the test settings added "testserver", in a full run)."""
+    from bizweek.routing import websocket_application
+
+    hosts = [h for h in websocket_application.allowed_origins if h != "*" and h[0] != "."]
+    return f"http://{hosts[0] if hosts else 'localhost'}".encode()
+
+
+async def _connect(path: str, cookie: str, origin: bytes | None = None) -> str:
+    """Connect as the holder of the session cookie; what the socket granted, or "refused"."""
+    from channels.testing import WebsocketCommunicator
+
+    from bizweek.routing import websocket_application
+
+    headers = [(b"origin", origin or _site_origin()), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    communicator = WebsocketCommunicator(websocket_application, path, headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    if not connected:
+        return REFUSED if code == 4403 else f"closed {code}"
+    try:
+        if path.startswith("/ws/meetings/tower/"):
+            return "tower"
+        welcome = await communicator.receive_json_from(timeout=5)
+        if welcome.get("type") != "welcome":
+            return f"{welcome.get('type')}: {welcome.get('code', '')}"
+        if path.startswith("/ws/meetings/"):
+            return "joined"
+        you = welcome["you"]
+        return "moderator" if you["moderator"] else "chat" if you["can_chat"] else "watch"
+    finally:
+        await communicator.disconnect()
+
+
+def test_websocket_routes_accept_and_refuse_each_role_as_the_table_says(ws_world):
+    """Every WebSocket route x every role, through the origin check and the session cookie."""
+    import asyncio
+
+    cookies = {}
+    for role, user in ws_world.users.items():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value if user else ""
+    problems = {}
+    for route, (kwargs, expectations) in WEBSOCKETS.items():
+        path = "/" + route
+        for name, value in (kwargs(ws_world) if kwargs else {}).items():
+            path = path.replace(f"<int:{name}>", str(value))
+        seen = {role: asyncio.run(_connect(path, cookies[role])) for role in ROLES}
+        if os.environ.get("MATRIX_PRINT"):
+            print(f"MATRIX {route!r} {seen!r}")
+        wrong = {
+            role: (got, _expected(expectations, role))
+            for role, got in seen.items()
+            if got != _expected(expectations, role)
+        }
+        if wrong:
+            problems[route] = wrong
+        # A page of another site cannot open the socket with the visitor's cookie.
+        foreign = asyncio.run(_connect(path, cookies["organizer"], b"https://evil.example"))
+        if foreign in ("tower", "joined", "moderator", "chat", "watch"):
+            problems[f"{route} from another origin"] = foreign
+    assert not problems, f"route: role -> (got, expected): {problems}"

@@ -42,3 +42,14 @@ class ThrottledModelBackend(ModelBackend):
             return super().authenticate(request, username=username, password=password, **kwargs)
         finally:
             slots.release()
+
+    def user_can_authenticate(self, user) -> bool:  # noqa: ANN001
+        """A registration waiting for its e-mail confirmation passes the password check, so
+        the sign-in form can say "confirm your address first" (LoginForm refuses it) instead
+        of "wrong password"; any other inactive account is refused as by Django."""
+        return super().user_can_authenticate(user) or getattr(user, "awaiting_confirmation", False)
+
+    def get_user(self, user_id: int):  # noqa: ANN201
+        """Sessions only ever belong to active accounts."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None

@@ -46,11 +46,29 @@ class LoginForm(AuthenticationForm):
                 _("Many people are signing in right now. Please try again in a moment."),
                 code="busy",
             ) from None
-        except ValidationError:
+        except ValidationError as error:
+            if getattr(error, "code", None) == "unconfirmed":
+                raise  # the right password: not a guess
             if account and self.cleaned_data.get("password"):
                 ratelimit.hit("login-account", account, window)
                 ratelimit.hit("login-address", address, window)
             raise
+
+    def confirm_login_allowed(self, user: User) -> None:
+        """A new registration signs in only after confirming its address; the link is sent
+        again (at most every 10 minutes), since it may have been lost."""
+        if user.awaiting_confirmation:
+            from .confirmation import send_confirmation_again
+
+            send_confirmation_again(user)
+            raise ValidationError(
+                _(
+                    "Please confirm your e-mail address first: open the link in the message we "
+                    "sent you when you registered. We have sent it to you again."
+                ),
+                code="unconfirmed",
+            )
+        super().confirm_login_allowed(user)
 
 
 class TokenForm(forms.Form):

@@ -67,6 +67,9 @@ class User(AbstractUser):
         help_text=_("For interpreters: language pairs such as ko-zh, ko-en."),
     )
     calendar_token = models.CharField(max_length=43, blank=True, editable=False)
+    # A registration whose e-mail address is not confirmed yet: the account is inactive (it
+    # cannot sign in, receives nothing) until the link in the registration mail is opened.
+    awaiting_confirmation = models.BooleanField(_("e-mail not confirmed yet"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

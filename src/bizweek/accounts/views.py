@@ -23,6 +23,31 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def confirm_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link of the registration mail: activate the account and sign its owner in."""
+    from django.contrib.auth import login
+    from django.utils.http import urlsafe_base64_decode
+
+    from .confirmation import confirm
+    from .models import User
+
+    try:
+        user = User.objects.filter(pk=int(urlsafe_base64_decode(uidb64))).first()
+    except (ValueError, OverflowError):
+        user = None
+    if user is None or not confirm(user, token):
+        return render(request, "accounts/confirm_invalid.html")
+    login(request, user, backend="bizweek.accounts.backends.ThrottledModelBackend")
+    messages.success(
+        request,
+        _(
+            "Thank you, your e-mail address is confirmed. "
+            "We will e-mail you once your registration is approved."
+        ),
+    )
+    return redirect("accounts:dashboard")
+
+
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's set_language: the page language for this browser (a cookie) only.
 

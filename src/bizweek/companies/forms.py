@@ -148,13 +148,9 @@ class RegistrationForm(CompanyForm):
     )
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        existing = User.objects.filter(email__iexact=email).first()
-        if existing is not None and not (
-            not existing.has_usable_password() and existing.last_login is None
-        ):
-            raise forms.ValidationError(_("An account with this e-mail address already exists."))
-        return email
+        """No "already exists" here: registration must not reveal who has an account
+        (`services.register_company` mails the owner instead)."""
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -16,7 +16,7 @@ from django.core.validators import URLValidator, validate_email
 from django.utils.translation import gettext as _
 
 from bizweek.countries import country_codes
-from bizweek.spreadsheets import ImportReport, Progress, RowImporter
+from bizweek.spreadsheets import ImportReport, Progress, RowImporter, Stage
 from bizweek.timezones import is_valid_timezone
 
 from .contacts import ContactAccounts, invite, provision_contacts
@@ -304,6 +304,7 @@ def import_companies(
     dry_run: bool = False,
     progress: Progress | None = None,
     invite: bool = False,
+    stage: Stage | None = None,
 ) -> ImportReport:
     """Validate every row, then write all of them in one transaction (unless dry_run).
 
@@ -312,7 +313,7 @@ def import_companies(
     """
     importer = CompanyImporter()
     importer.invite = invite
-    report = importer.run(source, dry_run=dry_run, progress=progress)
+    report = importer.run(source, dry_run=dry_run, progress=progress, stage=stage)
     report.accounts = importer.accounts if report.written else None  # type: ignore[attr-defined]
     report.invited = invite  # type: ignore[attr-defined]
     return report

@@ -176,3 +176,48 @@ class Company(ChineseVariantsMixin, models.Model):
     @property
     def is_seller(self) -> bool:
         return self.role == CompanyRole.SELLER
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    READING = "reading", _("Reading the file")
+    CHECKING = "checking", _("Checking rows")
+    WRITING = "writing", _("Writing rows")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One spreadsheet uploaded on the organizer's import page, imported by a background worker.
+
+    A 20,000-row file takes tens of seconds: in a request it held an HTTP thread and, on SQLite,
+    the write lock (issue 14). The report is kept as JSON in the requester's language.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, default="companies")
+    file_name = models.CharField(max_length=255)  # as uploaded, for the page and the audit log
+    stored_name = models.CharField(max_length=100, blank=True)  # under DATA_DIR/imports/
+    dry_run = models.BooleanField(default=False)
+    invite = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, default="en")
+    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ImportState.DONE, ImportState.FAILED)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from bizweek.accounts.confirmation import confirmation_link
 from bizweek.accounts.models import Role, User
 from bizweek.audit import services as audit
 from bizweek.chinese import to_simplified
@@ -91,32 +93,71 @@ def register_company(
     password: str,
     display_name: str = "",
     language: str = "en",
-) -> tuple[Company, User]:
-    """Create a pending company and its first member, and tell the registrant it was received."""
+) -> tuple[Company, User] | None:
+    """Create a pending company and its first member, inactive until the address is confirmed.
+
+    An address that already has an account gets no second one: its owner is mailed that someone
+    tried (sign in or reset the password) and None is returned, while the caller answers
+    exactly as for a new registration, so the form cannot be used to probe for accounts.
+    """
+    email = User.objects.normalize_email(email)
     with transaction.atomic():
-        # An invitation nobody accepted does not keep the address from its owner.
-        stale = User.objects.filter(email__iexact=email).first()
-        if stale is not None and is_unaccepted_invitation(stale):
-            stale.delete()
-        company = Company(status=CompanyStatus.PENDING, language=language)
-        _apply_fields(company, dict(company_data))
-        user = User.objects.create_user(
-            email=email,
-            password=password,
-            display_name=display_name,
-            language=language,
-            timezone=company.timezone,
-            role=member_role(company.role),
-            company=company,
+        existing = User.objects.filter(email__iexact=email).first()
+        # An invitation nobody accepted, or a registration never confirmed, does not keep the
+        # address from whoever owns the mailbox: the new registration replaces it.
+        if existing is not None and (
+            is_unaccepted_invitation(existing) or existing.awaiting_confirmation
+        ):
+            _discard_unconfirmed(existing)
+            existing = None
+        if existing is None:
+            company = Company(status=CompanyStatus.PENDING, language=language)
+            _apply_fields(company, dict(company_data))
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                display_name=display_name,
+                language=language,
+                timezone=company.timezone,
+                role=member_role(company.role),
+                company=company,
+                is_active=False,
+                awaiting_confirmation=True,
+            )
+            companies_changed.send(Company, company_ids=[company.pk])
+    if existing is not None:
+        make_password(password)  # the same hashing time as a new account: no timing hint
+        send_templated_mail(
+            existing.email,
+            "accounts/email/registration_attempt",
+            {"user": existing},
+            existing.language or language,
         )
-        companies_changed.send(Company, company_ids=[company.pk])
+        return None
     send_templated_mail(
         user.email,
         "companies/email/registered",
-        {"company": company, "company_name": primary_name(company), "user": user},
+        {
+            "company": company,
+            "company_name": primary_name(company),
+            "user": user,
+            "link": confirmation_link(user),
+        },
         language,
     )
     return company, user
+
+
+def _discard_unconfirmed(user: User) -> None:
+    """Delete an account nobody took up, and its company if it was a registration of its own."""
+    company = user.company
+    user.delete()
+    if (
+        company is not None
+        and company.status == CompanyStatus.PENDING
+        and not company.members.exists()
+    ):
+        company.delete()
 
 
 def update_company(company: Company, data: dict[str, Any], *, by: User) -> Company:
@@ -231,6 +272,7 @@ def add_member(
 def review_queue() -> QuerySet[Company]:
     return (
         Company.objects.filter(status=CompanyStatus.PENDING)
+        .exclude(members__awaiting_confirmation=True)  # nobody confirmed the address yet
         .prefetch_related("sectors", "members")
         .order_by("created_at")
     )

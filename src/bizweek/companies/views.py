@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,14 +12,12 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bizweek.audit import services as audit
 from bizweek.events.services import current_event
 from bizweek.matching.services import mark_of
 
 from . import services
 from .forms import CompanyForm, ImportForm, MemberForm, RegistrationForm, RejectForm
-from .importing import import_companies
-from .models import Company, CompanyRole
+from .models import Company, CompanyRole, ImportJob
 
 
 def hs_search(request: HttpRequest) -> JsonResponse:
@@ -43,22 +40,16 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not closed:
         form = RegistrationForm(request.POST)
         if form.is_valid():
-            _company, user = services.register_company(
+            # The same answer whether or not the address already has an account (its owner
+            # is mailed instead): registration must not reveal who has an account.
+            services.register_company(
                 form.company_data(),
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 display_name=form.cleaned_data["display_name"],
                 language=form.cleaned_data["language"],
             )
-            login(request, user, backend="bizweek.accounts.backends.ThrottledModelBackend")
-            messages.success(
-                request,
-                _(
-                    "Thank you. Your registration was received; "
-                    "we will e-mail you once it is approved."
-                ),
-            )
-            return redirect("accounts:dashboard")
+            return redirect("companies:registered")
     else:
         role = request.GET.get("role")
         initial = {
@@ -71,6 +62,11 @@ def register(request: HttpRequest) -> HttpResponse:
         "companies/register.html",
         {"form": form, "closed": closed},
     )
+
+
+def registered(request: HttpRequest) -> HttpResponse:
+    """After registering: check your inbox (the link there confirms the address)."""
+    return render(request, "companies/registered.html")
 
 
 def _content_language() -> str:
@@ -201,35 +197,54 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("companies:review_queue")
 
 
-@login_required
-def import_view(request: HttpRequest) -> HttpResponse:
+def _require_importer(request: HttpRequest) -> None:
     if not request.user.has_perm("companies.import_companies"):
         raise PermissionDenied(_("Only organizers can import companies."))
-    report = None
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    """The upload form; the import itself runs as a background job (see `companies.jobs`)."""
+    from . import jobs
+
+    _require_importer(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["kind"] == "products":
-            from bizweek.expo.importing import import_products
+        job = jobs.start_import(
+            request.user,
+            form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            dry_run=form.cleaned_data["dry_run"],
+            invite=form.cleaned_data["invite"],
+        )
+        return redirect("companies:import_job", pk=job.pk)
+    return render(request, "companies/import.html", {"form": form, "jobs": jobs.recent_jobs()})
 
-            report = import_products(
-                form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
-            )
-        else:
-            report = import_companies(
-                form.cleaned_data["file"],
-                dry_run=form.cleaned_data["dry_run"],
-                invite=form.cleaned_data["invite"],
-            )
-        if report.written:
-            audit.record(
-                request.user,
-                f"{report.kind}.imported",
-                form.cleaned_data["file"].name,
-                rows=report.rows,
-                created=report.created,
-                updated=report.updated,
-            )
-    return render(request, "companies/import.html", {"form": form, "report": report})
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """One import: a progress bar while the worker runs, then its report."""
+    from . import jobs
+
+    _require_importer(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(
+        request,
+        "companies/import_job.html",
+        {"job": job, "progress": jobs.job_progress(job), "report": job.report},
+    )
+
+
+@login_required
+def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The same figures as JSON, polled by the page's script."""
+    from . import jobs
+
+    _require_importer(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = JsonResponse(jobs.job_progress(job))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

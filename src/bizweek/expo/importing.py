@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from bizweek.companies.importing import check_hs_codes
 from bizweek.companies.models import Company, CompanyRole, HSCode
-from bizweek.spreadsheets import ImportReport, Progress, RowImporter, Table
+from bizweek.spreadsheets import ImportReport, Progress, RowImporter, Stage, Table
 
 from .models import CURRENCIES, Product
 from .search import index_companies
@@ -345,6 +345,7 @@ def import_products(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    stage: Stage | None = None,
 ) -> ImportReport:
     """Validate every row, then write all of them in one transaction (unless dry_run)."""
-    return ProductImporter().run(source, dry_run=dry_run, progress=progress)
+    return ProductImporter().run(source, dry_run=dry_run, progress=progress, stage=stage)
