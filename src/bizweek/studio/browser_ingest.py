@@ -71,7 +71,8 @@ def push_command(port: int, key: str) -> list[str]:
     return [
         ingest.ffmpeg_exe(),
         *("-hide_banner", "-nostats", "-loglevel", "error"),
-        *("-fflags", "+genpts", "-f", "matroska", "-i", "pipe:0"),
+        *("-fflags", "+genpts", "-probesize", "32768", "-analyzeduration", "500000"),
+        *("-f", "matroska", "-i", "pipe:0"),
         *("-map", "0:v:0", "-map", "0:a:0?"),
         *("-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency"),
         *("-pix_fmt", "yuv420p", "-crf", "20", "-g", "50"),
