@@ -217,6 +217,20 @@ def test_browser_ingest_goes_live_and_a_viewer_plays_it(studio_site, camera_brow
     show_id = int(re.search(r"/studio/(\d+)/", host.url).group(1))
     host.goto(f"/studio/{show_id}/console/")
     host.click("[data-go-live]")
+
+    # A browser that refuses the camera (no device, no permission): said in the host's language.
+    refusing = page_for(browser, url)
+    login(refusing, HOST, DEMO_PASSWORD)
+    refusing.goto(f"/studio/{show_id}/console/")
+    refusing.click("[data-ingest-start]")
+    refusing.wait_for_selector("[data-browser-ingest][data-ingest-state=failed]")
+    box = refusing.locator("[data-browser-ingest]")
+    message = refusing.inner_text("[data-ingest-error]")
+    expected = {box.get_attribute("data-text-denied"), box.get_attribute("data-text-missing")}
+    assert message in expected
+    assert re.search("[가-힣]", message), message  # the demo host reads Korean
+    refusing.context.close()
+
     host.click("[data-ingest-start]")
     host.wait_for_selector("[data-browser-ingest][data-ingest-state=sending]")
     assert host.evaluate("document.querySelector('[data-ingest-preview]').srcObject !== null")
