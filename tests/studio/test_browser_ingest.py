@@ -13,11 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 
 from bizweek.studio import browser_ingest, ingest
-from bizweek.studio.models import SessionState
+from bizweek.studio.models import BroadcastSession, SessionState
 from tests import factories
 
 from .conftest import as_user
@@ -158,6 +159,26 @@ def test_ffmpeg_failing_is_shown_to_the_console(show, host):
         for chunk in chunks:
             await client.send_to(bytes_data=chunk)
         await refused_with(client, "encoder_failed", browser_ingest.CLOSE_FAILED)
+
+    run(scenario)
+    assert not browser_ingest.browser_ingest_active(show.pk)
+
+
+def test_show_ended_while_sending_is_said_so(show, host):
+    """Another organizer ends the show: the listener goes, and the console hears why."""
+    go_live(show)
+    waiting_listener(show, port=1)
+    chunks = webm_chunks(seconds=1.0)
+
+    async def scenario():
+        client = await opened(show, host)
+        assert (await client.receive_json_from(timeout=15))["type"] == "ready"
+        await database_sync_to_async(BroadcastSession.objects.filter(pk=show.pk).update)(
+            state=SessionState.ENDED
+        )
+        for chunk in chunks:
+            await client.send_to(bytes_data=chunk)
+        await refused_with(client, "ended", browser_ingest.CLOSE_NOT_LIVE)
 
     run(scenario)
     assert not browser_ingest.browser_ingest_active(show.pk)

@@ -179,7 +179,13 @@ class BrowserIngestConsumer(AsyncWebsocketConsumer):
             return
         detail = stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
         log.warning("studio %s: browser ingest ffmpeg exited %s: %s", self.session_id, code, detail)
+        states = BroadcastSession.objects.filter(pk=self.session_id).values_list("state", flat=True)
+        state = await database_sync_to_async(states.first)()
         with translation.override(self.language):
+            if state != SessionState.LIVE:
+                # Someone ended the show: its listener stopped, so ffmpeg lost its destination.
+                await self.refuse("ended", _("The show has ended."), CLOSE_NOT_LIVE)
+                return
             await self.refuse(
                 "encoder_failed",
                 _("The server could not use the video from this browser. Start again."),
