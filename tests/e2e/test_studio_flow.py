@@ -3,7 +3,8 @@
 The host goes live; a synthetic encoder (ffmpeg testsrc + sine) pushes RTMP with the show's key;
 a buyer's player in Chromium plays the HLS stream; "next" puts the product card in front of the
 buyer; the buyer requests a consultation, which exists with the show as its source; the buyer's
-chat arrives as text; the show ends and the replay plays with its chapters.
+chat arrives as text; the show ends and the replay plays with its chapters. Browser ingest: the
+console in Chromium with a fake camera goes live and a viewer's player advances.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import screenshot, served_env
+from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS, screenshot, served_env
+from tests.e2e.rooms import WEBRTC_ARGS
 from tests.e2e.test_hall_flow import login
 from tests.e2e.test_served_site import free_port
 
@@ -97,6 +99,16 @@ class Encoder:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright_driver):
+    """A Chromium with a fake camera and microphone that grants them without asking."""
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS + WEBRTC_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 def page_for(browser, base_url: str, locale: str = "en-US"):
@@ -194,3 +206,43 @@ def test_wrong_key_is_refused_and_records_nothing(studio_site, browser):
     finally:
         encoder.stop()
     assert not (data / "studio" / str(show_id) / "index.m3u8").exists()
+
+
+def test_browser_ingest_goes_live_and_a_viewer_plays_it(studio_site, camera_browser, browser):
+    url, data = studio_site
+    host = page_for(camera_browser, url)
+    login(host, HOST, DEMO_PASSWORD)
+    host.goto("/studio/")
+    host.click("a:has-text('PR 3:')")
+    show_id = int(re.search(r"/studio/(\d+)/", host.url).group(1))
+    host.goto(f"/studio/{show_id}/console/")
+    host.click("[data-go-live]")
+
+    # A browser that refuses the camera (no device, no permission): said in the host's language.
+    refusing = page_for(browser, url)
+    login(refusing, HOST, DEMO_PASSWORD)
+    refusing.goto(f"/studio/{show_id}/console/")
+    refusing.click("[data-ingest-start]")
+    refusing.wait_for_selector("[data-browser-ingest][data-ingest-state=failed]")
+    box = refusing.locator("[data-browser-ingest]")
+    message = refusing.inner_text("[data-ingest-error]")
+    expected = {box.get_attribute("data-text-denied"), box.get_attribute("data-text-missing")}
+    assert message in expected
+    assert re.search("[가-힣]", message), message  # the demo host reads Korean
+    refusing.context.close()
+
+    host.click("[data-ingest-start]")
+    host.wait_for_selector("[data-browser-ingest][data-ingest-state=sending]")
+    assert host.evaluate("document.querySelector('[data-ingest-preview]').srcObject !== null")
+
+    viewer = page_for(browser, url)  # anyone may watch
+    viewer.goto(f"/studio/{show_id}/")
+    wait_playing(viewer, None)
+    host.wait_for_selector("[data-h=state][data-value=receiving]")
+    assert host.inner_text("[data-ingest-error]") == ""
+
+    host.click("[data-ingest-stop]")
+    host.wait_for_selector("[data-browser-ingest][data-ingest-state=stopped]")
+    assert host.evaluate("document.querySelector('[data-ingest-preview]').srcObject") is None
+    host.click("[data-end]")
+    assert (data / "studio" / str(show_id) / "index.m3u8").exists()

@@ -382,6 +382,12 @@ WEBSOCKETS: dict[str, tuple[object, dict]] = {
         lambda w: {"session_id": w.session.pk},
         {"anonymous": "watch", "host": "moderator", "organizer": "moderator", "*": "chat"},
     ),
+    # Browser ingest: only the show's host and organizers get past the permission check; the
+    # matrix's show is not live, so they are told to go live first.
+    "ws/studio/<int:session_id>/ingest/": (
+        lambda w: {"session_id": w.session.pk},
+        {"host": "error: not_live", "organizer": "error: not_live", "*": "error: forbidden"},
+    ),
 }
 
 API: dict[tuple[str, str], tuple[object, object, dict]] = {

@@ -34,6 +34,20 @@ def group_name(session_id: int) -> str:
     return f"studio.{session_id}"
 
 
+def scope_language(scope: dict) -> str:
+    """The user's language, else the language cookie: errors are sent in it."""
+    user = scope.get("user")
+    code = getattr(user, "language", "") if user is not None else ""
+    if not code:
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    k, _sep, v = part.strip().partition("=")
+                    if k == settings.LANGUAGE_COOKIE_NAME:
+                        code = v
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class StudioConsumer(AsyncJsonWebsocketConsumer):
     session: BroadcastSession
     connection_id: int | None = None
@@ -77,15 +91,7 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
         return bool(self.user is not None and self.user.has_perm(perm, self.session))
 
     def _language(self) -> str:
-        code = getattr(self.user, "language", "") if self.user is not None else ""
-        if not code:
-            for name, value in self.scope.get("headers", []):
-                if name == b"cookie":
-                    for part in value.decode("latin-1").split(";"):
-                        k, _sep, v = part.strip().partition("=")
-                        if k == settings.LANGUAGE_COOKIE_NAME:
-                            code = v
-        return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        return scope_language(self.scope)
 
     def _welcome(self, restriction: str | None) -> dict:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
