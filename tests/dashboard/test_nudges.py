@@ -10,7 +10,7 @@ from django.utils import timezone
 from bizweek.core.tasks import run_pending_jobs
 from bizweek.dashboard import nudges
 from bizweek.meetings import services as meeting_services
-from bizweek.meetings.models import MeetingOutcome, Outcome
+from bizweek.meetings.models import MeetingOutcome, MeetingPolicy, Outcome
 from bizweek.notifications.models import Notification
 from tests import factories
 
@@ -49,6 +49,22 @@ def test_nudges_remind_side_without_its_log(event, seller, buyer_company):
     note = Notification.objects.get()
     assert note.user == buyer_member and note.kind == "nudge_unfiled_log"
     assert "洽谈记录" in note.title
+
+
+def test_log_reminders_go_on_after_matching_until_the_report_deadline(event, seller, buyer_company):
+    factories.make_member(seller)
+    factories.make_member(buyer_company)
+    factories.make_member(factories.make_company(name_en="Late Ltd"))  # no meeting, no log
+    meeting = make_meeting(event, seller, buyer_company, timezone.now() - timedelta(hours=2))
+    MeetingOutcome.objects.create(meeting=meeting, outcome=Outcome.HELD)
+    MeetingPolicy.objects.create(
+        event=event, report_deadline=event.matching_ends_at + timedelta(days=5)
+    )
+    after_matching = event.matching_ends_at + timedelta(hours=1)
+    assert nudges.run(event, now=after_matching) == 2  # both sides owe their log
+    assert set(Notification.objects.values_list("kind", flat=True)) == {"nudge_unfiled_log"}
+    past_deadline = event.matching_ends_at + timedelta(days=6)
+    assert nudges.run(event, now=past_deadline) == 0
 
 
 def test_nudges_switched_off_send_nothing_and_are_audited(event, seller, organizer):

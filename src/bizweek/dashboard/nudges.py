@@ -84,11 +84,14 @@ def unfiled_log_recipients(event: Event, now: datetime) -> list[User]:
 def run(event: Event | None, now: datetime | None = None) -> int:
     """Send the nudges due now; returns how many people were reminded."""
     now = now or timezone.now()
-    if event is None or not enabled(event) or not event.matching_is_open(now):
+    if event is None or not enabled(event):
         return 0
     sent = 0
     url = reverse("matching:recommendations")
-    for user in no_meeting_recipients(event, now):
+    # Booking reminders only while meetings can be booked; log reminders until the reporting
+    # deadline, which an organizer may set after the end of matching.
+    booking = no_meeting_recipients(event, now) if event.matching_is_open(now) else []
+    for user in booking:
         notify_user(user, "nudge_no_meeting", company=user.company, event=event, url=url)
         Nudge.objects.create(event=event, user=user, kind=NudgeKind.NO_MEETING)
         sent += 1
