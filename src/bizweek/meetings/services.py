@@ -388,23 +388,12 @@ def peer_info(attendance: Attendance) -> dict:
     return info
 
 
-def room_peers(meeting: Meeting) -> list[dict]:
-    """Who is in the room now: every open attendance (one per connection, in any process)."""
-    present = (
+def present_attendances(meeting: Meeting) -> list[Attendance]:
+    """Every open attendance of the room (one per connection, in any process), oldest first."""
+    return list(
         Attendance.objects.filter(meeting=meeting, left_at__isnull=True)
         .select_related("user", "company", "meeting")
         .order_by("pk")
-    )
-    return [peer_info(attendance) for attendance in present]
-
-
-def peer_channels(meeting: Meeting) -> dict[int, str]:
-    """Peer id -> channel name of everyone in the room now (the consumer keeps this map
-    current from join and leave events, so relaying a signal needs no query)."""
-    return dict(
-        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
-            "pk", "channel_name"
-        )
     )
 
 
@@ -482,20 +471,24 @@ def extend(meeting: Meeting, *, by: User, now: datetime | None = None) -> Meetin
 TOWER_GROUP = "meetings.tower"
 
 
-def meeting_status(meeting: Meeting, now: datetime | None = None) -> str:
+def meeting_status(
+    meeting: Meeting, now: datetime | None = None, roles: set[str] | None = None
+) -> str:
     """The control tower's word for a meeting right now: waiting, one_side, both_in,
-    interpreter_in (both companies and the interpreter), ended, or the outcome once decided."""
+    interpreter_in (both companies and the interpreter), ended, or the outcome once decided.
+    `roles`: the roles present, when the caller has just read them."""
     now = now or timezone.now()
     outcome = outcome_of(meeting)
     if outcome is not None:
         return outcome.outcome
     if now >= room_closes_at(meeting):
         return "ended"
-    roles = set(
-        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
-            "role", flat=True
+    if roles is None:
+        roles = set(
+            Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
+                "role", flat=True
+            )
         )
-    )
     companies = {RoomRole.SELLER, RoomRole.BUYER} & roles
     if len(companies) == 2:
         return "interpreter_in" if RoomRole.INTERPRETER in roles else "both_in"
