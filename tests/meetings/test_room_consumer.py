@@ -241,6 +241,10 @@ def test_error_message_is_in_the_users_language(meeting, buyer):
         await ws.send_to(text_data="{")
         error = await receive_type(ws, "error")
         assert error["message"] != "The message is not valid."
+        assert any("\uac00" <= char <= "\ud7a3" for char in error["message"])  # Hangul
+        await ws.send_json_to({"type": "chat", "text": "   "})  # refused by the service
+        error = await receive_type(ws, "error")
+        assert any("\uac00" <= char <= "\ud7a3" for char in error["message"]), error
         await ws.disconnect()
 
     run(scenario)

@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as SchemaError
 
 from . import ice, services
@@ -47,6 +47,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
+        self.language = getattr(self.user, "language", "") or settings.LANGUAGE_CODE
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["pk"])
         self.peer_id = None
         self.signals = TokenBucket(rate=50, burst=200)  # ICE candidates come in bursts
@@ -153,16 +154,14 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
     # --- from the browser ------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        language = getattr(self.user, "language", "") or settings.LANGUAGE_CODE
-        with translation.override(language):
-            await self._receive(text_data)
-
-    async def _receive(self, text_data: str | None) -> None:
+        """Messages are checked and relayed without switching language (most are signals);
+        refusals are put in the user's language when sent (`error`), and the handlers that
+        call the database switch around that call."""
         if text_data is None or len(text_data.encode()) > MAX_MESSAGE_BYTES:
             await self.error("too_large", _("The message is too large."))
             return
         try:
-            message = client_message.validate_python(json.loads(text_data))
+            message = client_message.validate_json(text_data)
         except (ValueError, SchemaError):
             await self.error("invalid", _("The message is not valid."))
             return
@@ -196,11 +195,12 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         if not self.chats.take():
             await self.error("rate_limited", _("You are sending messages too fast; wait a moment."))
             return
-        try:
-            payload = await database_sync_to_async(self._post_chat)(message.text)
-        except ValidationError as error:
-            await self.error("invalid", " ".join(error.messages))
-            return
+        with translation.override(self.language):  # the service's refusals, in the thread
+            try:
+                payload = await database_sync_to_async(self._post_chat)(message.text)
+            except ValidationError as error:
+                await self.error("invalid", " ".join(error.messages))
+                return
         await self.channel_layer.group_send(
             group_name(self.meeting_id), {"type": "chat.message", "message": payload}
         )
@@ -222,12 +222,13 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         if not self.others.take():
             await self.error("rate_limited", _("Too many messages; slow down."))
             return
-        try:
-            closes = await database_sync_to_async(self._extend)()
-        except (PermissionDenied, ValidationError) as error:
-            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            await self.error("refused", text)
-            return
+        with translation.override(self.language):
+            try:
+                closes = await database_sync_to_async(self._extend)()
+            except (PermissionDenied, ValidationError) as error:
+                messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+                await self.error("refused", " ".join(messages))
+                return
         await self.channel_layer.group_send(
             group_name(self.meeting_id), {"type": "room.extended", "closes_at": closes}
         )
@@ -283,7 +284,9 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
     async def error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
+        with translation.override(self.language):
+            text = str(message)  # lazy strings are translated here
+        await self.send_json({"type": "error", "code": code, "message": text})
 
 
 class ControlTowerConsumer(AsyncWebsocketConsumer):
