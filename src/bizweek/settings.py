@@ -150,6 +150,16 @@ TASKS = {
 
 HTTP_THREADS = int(os.environ.get("BIZWEEK_HTTP_THREADS", "2"))
 
+# permessage-deflate on WebSockets: off by default. Every message (room signals, chat, show
+# chat to each viewer) would be compressed on the server's one event loop for a few hundred
+# bytes saved; in a profile of bench/meeting_join.py it was 6-7 % of the server's time.
+WS_DEFLATE = env_bool("BIZWEEK_WS_DEFLATE", False)
+
+# Messages a channel (one WebSocket connection, or the control tower's) may hold before the
+# layer drops more; Channels' default of 100 is less than one slot's start: 200 rooms joining
+# at once send the tower 400 statuses, and a room's peers get offers and ICE candidates in bursts.
+CHANNEL_CAPACITY = int(os.environ.get("BIZWEEK_CHANNEL_CAPACITY", "2000"))
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -158,7 +168,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": CHANNEL_CAPACITY},
         }
     }
 else:
@@ -170,7 +180,12 @@ else:
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("BIZWEEK_LOCMEM_MAX_ENTRIES", "20000"))},
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "bizweek.core.channel_layer.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

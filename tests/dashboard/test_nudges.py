@@ -10,7 +10,7 @@ from django.utils import timezone
 from bizweek.core.tasks import run_pending_jobs
 from bizweek.dashboard import nudges
 from bizweek.meetings import services as meeting_services
-from bizweek.meetings.models import MeetingOutcome, Outcome
+from bizweek.meetings.models import MeetingOutcome, MeetingPolicy, Outcome
 from bizweek.notifications.models import Notification
 from tests import factories
 
@@ -54,8 +54,6 @@ def test_nudges_remind_side_without_its_log(event, seller, buyer_company):
 def test_log_reminders_go_on_after_matching_until_the_reporting_deadline(
     event, seller, buyer_company
 ):
-    from bizweek.meetings.models import MeetingPolicy
-
     seller_member = factories.make_member(seller)
     factories.make_member(buyer_company)  # has a meeting: never a "no meeting" reminder
     lonely = factories.make_member(factories.make_company(name_en="Lonely Co"))

@@ -51,11 +51,15 @@ sessions = []
 
 
 def session_for(user):
+    from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
 
     store = SessionStore()
     store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    # A backend the settings list (Django signs out sessions of unlisted backends).
+    store["_auth_user_backend"] = next(
+        b for b in settings.AUTHENTICATION_BACKENDS if b.endswith("ModelBackend")
+    )
     store["_auth_user_hash"] = user.get_session_auth_hash()
     store.create()
     return store.session_key
@@ -146,7 +150,7 @@ def served_rooms(
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError((data / "server.log").read_text()) from None
                 time.sleep(0.2)
-        yield url, info
+        yield url, {**info, "server_pid": server.pid}
     finally:
         server.terminate()
         server.wait(timeout=20)

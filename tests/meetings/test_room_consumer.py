@@ -241,6 +241,10 @@ def test_error_message_is_in_the_users_language(meeting, buyer):
         await ws.send_to(text_data="{")
         error = await receive_type(ws, "error")
         assert error["message"] != "The message is not valid."
+        assert any("\uac00" <= char <= "\ud7a3" for char in error["message"])  # Hangul
+        await ws.send_json_to({"type": "chat", "text": "   "})  # refused by the service
+        error = await receive_type(ws, "error")
+        assert any("\uac00" <= char <= "\ud7a3" for char in error["message"]), error
         await ws.disconnect()
 
     run(scenario)
@@ -260,5 +264,91 @@ def test_control_tower_gets_live_status_and_refuses_others(meeting, exhibitor, o
         await ws.disconnect()
         assert (await tower.receive_json_from(timeout=3))["status"] == "waiting"
         await tower.disconnect()
+
+    run(scenario)
+
+
+def test_signals_are_relayed_while_the_database_thread_is_busy(meeting, exhibitor, buyer):
+    """At a slot's start hundreds of connects queue database work on the one sync thread;
+    offers and candidates between people already in a room must not wait behind it."""
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    async def scenario():
+        seller_ws, _, _ = await join(meeting, exhibitor)
+        await seller_ws.receive_json_from()
+        buyer_ws, _, _ = await join(meeting, buyer)
+        buyer_id = (await buyer_ws.receive_json_from())["you"]["id"]
+        await receive_type(seller_ws, "peer-joined")
+        busy = asyncio.create_task(sync_to_async(time.sleep)(2))  # the database thread
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        candidate = {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host", "sdpMid": "0"}
+        await seller_ws.send_json_to({"type": "signal", "to": buyer_id, "candidate": candidate})
+        got = await receive_type(buyer_ws, "signal", timeout=1)
+        assert got["candidate"] == candidate
+        assert time.monotonic() - started < 1  # not after the 2 s the thread is busy
+        await busy
+        for ws in (seller_ws, buyer_ws):
+            await ws.disconnect()
+
+    run(scenario)
+
+
+def test_control_tower_gets_a_whole_slot_start_of_statuses(organizer):
+    """200 rooms joining at once send the tower 400 statuses before it reads one: none lost."""
+    from bizweek.meetings import services
+
+    async def scenario():
+        tower = WebsocketCommunicator(APP, "/ws/meetings/tower/")
+        tower.scope["user"] = organizer
+        assert (await tower.connect())[0]
+        layer = channel_layers["default"]
+        for number in range(400):
+            await layer.group_send(
+                services.TOWER_GROUP,
+                {"type": "tower.status", "meeting": number, "status": "one_side"},
+            )
+        seen = [(await tower.receive_json_from(timeout=3))["meeting"] for _ in range(400)]
+        assert seen == list(range(400))
+        await tower.disconnect()
+
+    run(scenario)
+
+
+def test_signal_reaches_a_peer_connected_to_another_process(meeting, exhibitor, buyer):
+    """Peers in this process get signals handed over directly; a peer in another server
+    process (not in this process's registry) is reached through the channel layer."""
+    from bizweek.meetings import consumers
+
+    async def scenario():
+        seller_ws, _, _ = await join(meeting, exhibitor)
+        seller_id = (await seller_ws.receive_json_from())["you"]["id"]
+        buyer_ws, _, _ = await join(meeting, buyer)
+        buyer_id = (await buyer_ws.receive_json_from())["you"]["id"]
+        await receive_type(seller_ws, "peer-joined")
+        layer = channel_layers["default"]
+        sent = []
+        original = layer.send
+
+        async def counted(channel, message):
+            sent.append(message["type"])
+            await original(channel, message)
+
+        layer.send = counted
+        offer = {"type": "offer", "sdp": "v=0\r\n"}
+        await seller_ws.send_json_to({"type": "signal", "to": buyer_id, "description": offer})
+        assert (await receive_type(buyer_ws, "signal"))["description"] == offer
+        assert sent == []  # same process: handed over directly
+        [buyer_channel] = [name for name, c in consumers.LOCAL.items() if c.peer_id == buyer_id]
+        del consumers.LOCAL[buyer_channel]  # as if the buyer were served by another process
+        answer = {"type": "answer", "sdp": "v=0\r\n"}
+        await seller_ws.send_json_to({"type": "signal", "to": buyer_id, "description": answer})
+        got = await receive_type(buyer_ws, "signal")
+        assert got == {"type": "signal", "from": seller_id, "description": answer}
+        assert sent == ["signal.relay"]
+        for ws in (seller_ws, buyer_ws):
+            await ws.disconnect()
 
     run(scenario)

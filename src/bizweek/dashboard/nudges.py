@@ -90,7 +90,10 @@ def run(event: Event | None, now: datetime | None = None) -> int:
         return 0
     sent = 0
     url = reverse("matching:recommendations")
-    for user in no_meeting_recipients(event, now) if event.matching_is_open(now) else []:
+    # Booking reminders only while meetings can be booked; log reminders until the reporting
+    # deadline, which an organizer may set after the end of matching.
+    booking = no_meeting_recipients(event, now) if event.matching_is_open(now) else []
+    for user in booking:
         notify_user(user, "nudge_no_meeting", company=user.company, event=event, url=url)
         Nudge.objects.create(event=event, user=user, kind=NudgeKind.NO_MEETING)
         sent += 1

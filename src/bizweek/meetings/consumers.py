@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as SchemaError
 
 from . import ice, services
@@ -31,6 +33,13 @@ def group_name(meeting_id: int) -> str:
     return f"meeting.{meeting_id}"
 
 
+# The room consumers of this process by channel name. A signal for a peer connected to the
+# same process is handed to it directly; only a peer in another process is reached through the
+# channel layer. Offers and ICE candidates are most of a room's traffic, and each trip through
+# the layer costs a copy, a queue and a dispatch task: at a slot's start, hundreds of them.
+LOCAL: weakref.WeakValueDictionary[str, MeetingRoomConsumer] = weakref.WeakValueDictionary()
+
+
 class MeetingRoomConsumer(AsyncWebsocketConsumer):
     meeting: Meeting
     peer_id: int | None = None
@@ -38,6 +47,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
+        self.language = getattr(self.user, "language", "") or settings.LANGUAGE_CODE
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["pk"])
         self.peer_id = None
         self.signals = TokenBucket(rate=50, burst=200)  # ICE candidates come in bursts
@@ -47,33 +57,44 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         if admitted is None:
             await self.close(code=REFUSED)  # before accept: the handshake is refused (403)
             return
-        self.role, welcome = admitted
+        self.role, welcome, status = admitted
         await self.channel_layer.group_add(group_name(self.meeting_id), self.channel_name)
         await self.accept()
+        LOCAL[self.channel_name] = self
         await self.send_json(welcome)
         await self.channel_layer.group_send(
             group_name(self.meeting_id),
             {"type": "peer.joined", "peer": welcome["you"], "channel": self.channel_name},
         )
-        await self._tell_tower()
+        await self._tell_tower(status)
 
-    async def _tell_tower(self) -> None:
+    async def _tell_tower(self, status: str) -> None:
         """Organizers' control tower shows each room's status live."""
-        status = await database_sync_to_async(self._status)()
         await self.channel_layer.group_send(
             services.TOWER_GROUP,
             {"type": "tower.status", "meeting": self.meeting_id, "status": status},
         )
 
-    def _status(self) -> str:
-        return services.meeting_status(
-            Meeting.objects.select_related("event").get(pk=self.meeting_id)
-        )
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch hops to the sync thread before every handler (to close stale
+        database connections), so each relayed signal, ping or join notice would queue behind
+        every database call of the process: at a slot's start that is hundreds of hops a
+        second. Every database call here goes through database_sync_to_async, which closes
+        stale connections itself, so messages are handled without leaving the event loop."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     @database_sync_to_async
-    def _admit(self) -> tuple[str, dict] | None:
+    def _admit(self) -> tuple[str, dict, str] | None:
+        """Everything a connect needs from the database in one trip to the sync thread:
+        the meeting with its event rules and outcome, the attendance row, who else is
+        present, chat and files, and the control tower's status."""
         meeting = (
-            Meeting.objects.select_related("event", "seller", "buyer", "interpreter")
+            Meeting.objects.select_related(
+                "event__meeting_policy", "outcome", "seller", "buyer", "interpreter"
+            )
             .filter(pk=self.meeting_id)
             .first()
         )
@@ -85,48 +106,62 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         self.meeting = meeting
         attendance = services.record_join(meeting, self.user, channel_name=self.channel_name)
         self.peer_id = attendance.pk
-        self.channels = services.peer_channels(meeting)
-        self.channels.pop(self.peer_id, None)
+        present = services.present_attendances(meeting)
+        self.channels = {a.pk: a.channel_name for a in present if a.pk != self.peer_id}
         closes = services.room_closes_at(meeting)
         you = services.peer_info(attendance)
-        return role, {
-            "type": "welcome",
-            "you": you,
-            "peers": [p for p in services.room_peers(meeting) if p["id"] != self.peer_id],
-            "closes_at": closes.isoformat(),
-            "can_extend": meeting.extended_minutes == 0 and not services.next_slot_busy(meeting),
-            "ice_servers": ice.ice_servers(self.user.pk, closes),
-            "ice_transport_policy": ice.transport_policy(),
-            "chat": services.chat_history(meeting),
-            "files": [
-                services.file_payload(f) for f in meeting.files.select_related("uploaded_by")
-            ],
-        }
+        status = services.meeting_status(meeting, roles={a.role for a in present})
+        return (
+            role,
+            {
+                "type": "welcome",
+                "you": you,
+                "peers": [services.peer_info(a) for a in present if a.pk != self.peer_id],
+                "closes_at": closes.isoformat(),
+                "can_extend": meeting.extended_minutes == 0
+                and not services.next_slot_busy(meeting),
+                "ice_servers": ice.ice_servers(self.user.pk, closes),
+                "ice_transport_policy": ice.transport_policy(),
+                "chat": services.chat_history(meeting),
+                "files": [
+                    services.file_payload(f) for f in meeting.files.select_related("uploaded_by")
+                ],
+            },
+            status,
+        )
 
     async def disconnect(self, code: int) -> None:
+        LOCAL.pop(self.channel_name, None)
         if self.peer_id is None:
             return
-        await database_sync_to_async(services.record_leave)(self.peer_id)
+        status = await database_sync_to_async(self._leave)(self.peer_id)
         await self.channel_layer.group_discard(group_name(self.meeting_id), self.channel_name)
         await self.channel_layer.group_send(
             group_name(self.meeting_id), {"type": "peer.left", "id": self.peer_id}
         )
         self.peer_id = None
-        await self._tell_tower()
+        await self._tell_tower(status)
+
+    def _leave(self, peer_id: int) -> str:
+        """Close the attendance and read the room's new status in one trip to the database."""
+        services.record_leave(peer_id)
+        return services.meeting_status(
+            Meeting.objects.select_related("event__meeting_policy", "outcome").get(
+                pk=self.meeting_id
+            )
+        )
 
     # --- from the browser ------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        language = getattr(self.user, "language", "") or settings.LANGUAGE_CODE
-        with translation.override(language):
-            await self._receive(text_data)
-
-    async def _receive(self, text_data: str | None) -> None:
+        """Messages are checked and relayed without switching language (most are signals);
+        refusals are put in the user's language when sent (`error`), and the handlers that
+        call the database switch around that call."""
         if text_data is None or len(text_data.encode()) > MAX_MESSAGE_BYTES:
             await self.error("too_large", _("The message is too large."))
             return
         try:
-            message = client_message.validate_python(json.loads(text_data))
+            message = client_message.validate_json(text_data)
         except (ValueError, SchemaError):
             await self.error("invalid", _("The message is not valid."))
             return
@@ -149,19 +184,23 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             await self.error("bad_peer", _("That participant is not in this room."))
             return
         payload = message.model_dump(exclude={"type", "to"}, exclude_none=True)
-        await self.channel_layer.send(
-            channel, {"type": "signal.relay", "from": self.peer_id, "to": message.to, **payload}
-        )
+        relay = {"type": "signal.relay", "from": self.peer_id, "to": message.to, **payload}
+        peer = LOCAL.get(channel)
+        if peer is not None:
+            await peer.signal_relay(relay)
+        else:
+            await self.channel_layer.send(channel, relay)
 
     async def on_chat(self, message) -> None:  # noqa: ANN001
         if not self.chats.take():
             await self.error("rate_limited", _("You are sending messages too fast; wait a moment."))
             return
-        try:
-            payload = await database_sync_to_async(self._post_chat)(message.text)
-        except ValidationError as error:
-            await self.error("invalid", " ".join(error.messages))
-            return
+        with translation.override(self.language):  # the service's refusals, in the thread
+            try:
+                payload = await database_sync_to_async(self._post_chat)(message.text)
+            except ValidationError as error:
+                await self.error("invalid", " ".join(error.messages))
+                return
         await self.channel_layer.group_send(
             group_name(self.meeting_id), {"type": "chat.message", "message": payload}
         )
@@ -183,12 +222,13 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         if not self.others.take():
             await self.error("rate_limited", _("Too many messages; slow down."))
             return
-        try:
-            closes = await database_sync_to_async(self._extend)()
-        except (PermissionDenied, ValidationError) as error:
-            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            await self.error("refused", text)
-            return
+        with translation.override(self.language):
+            try:
+                closes = await database_sync_to_async(self._extend)()
+            except (PermissionDenied, ValidationError) as error:
+                messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+                await self.error("refused", " ".join(messages))
+                return
         await self.channel_layer.group_send(
             group_name(self.meeting_id), {"type": "room.extended", "closes_at": closes}
         )
@@ -244,7 +284,9 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
     async def error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
+        with translation.override(self.language):
+            text = str(message)  # lazy strings are translated here
+        await self.send_json({"type": "error", "code": code, "message": text})
 
 
 class ControlTowerConsumer(AsyncWebsocketConsumer):

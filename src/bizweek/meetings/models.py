@@ -109,6 +109,15 @@ class Outcome(models.TextChoices):
     DID_NOT_HAPPEN = "did_not_happen", _("It didn't happen")
 
 
+# Outcomes of a meeting that did not take place: the pair may ask for another time.
+NOT_HAPPENED = (
+    Outcome.NO_SHOW_SELLER,
+    Outcome.NO_SHOW_BUYER,
+    Outcome.NO_SHOW_BOTH,
+    Outcome.DID_NOT_HAPPEN,
+)
+
+
 class RoomRole(models.TextChoices):
     """The part a person plays in a meeting room."""
 

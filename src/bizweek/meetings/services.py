@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from bizweek.companies.models import Company
 from bizweek.events.models import Event
 
 from .models import (
+    NOT_HAPPENED,
     Attendance,
     Booking,
     ChatMessage,
@@ -141,9 +143,13 @@ def move(meeting: Meeting, starts_at: datetime, *, now: datetime | None = None) 
 def pair_meeting_starts(
     event: Event, a: Company, b: Company, exclude: Meeting | None = None
 ) -> list[datetime]:
-    """When two companies already meet (scheduled meetings, either way round)."""
-    qs = Meeting.objects.filter(event=event, state=MeetingState.SCHEDULED).filter(
-        Q(seller=a, buyer=b) | Q(seller=b, buyer=a)
+    """When two companies already meet (scheduled meetings, either way round). A meeting
+    that did not take place (a no-show, or "it didn't happen") does not count, so the pair
+    can ask for another time, even on the same day."""
+    qs = (
+        Meeting.objects.filter(event=event, state=MeetingState.SCHEDULED)
+        .filter(Q(seller=a, buyer=b) | Q(seller=b, buyer=a))
+        .exclude(outcome__outcome__in=NOT_HAPPENED)
     )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
@@ -382,23 +388,12 @@ def peer_info(attendance: Attendance) -> dict:
     return info
 
 
-def room_peers(meeting: Meeting) -> list[dict]:
-    """Who is in the room now: every open attendance (one per connection, in any process)."""
-    present = (
+def present_attendances(meeting: Meeting) -> list[Attendance]:
+    """Every open attendance of the room (one per connection, in any process), oldest first."""
+    return list(
         Attendance.objects.filter(meeting=meeting, left_at__isnull=True)
         .select_related("user", "company", "meeting")
         .order_by("pk")
-    )
-    return [peer_info(attendance) for attendance in present]
-
-
-def peer_channels(meeting: Meeting) -> dict[int, str]:
-    """Peer id -> channel name of everyone in the room now (the consumer keeps this map
-    current from join and leave events, so relaying a signal needs no query)."""
-    return dict(
-        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
-            "pk", "channel_name"
-        )
     )
 
 
@@ -476,20 +471,24 @@ def extend(meeting: Meeting, *, by: User, now: datetime | None = None) -> Meetin
 TOWER_GROUP = "meetings.tower"
 
 
-def meeting_status(meeting: Meeting, now: datetime | None = None) -> str:
+def meeting_status(
+    meeting: Meeting, now: datetime | None = None, roles: set[str] | None = None
+) -> str:
     """The control tower's word for a meeting right now: waiting, one_side, both_in,
-    interpreter_in (both companies and the interpreter), ended, or the outcome once decided."""
+    interpreter_in (both companies and the interpreter), ended, or the outcome once decided.
+    `roles`: the roles present, when the caller has just read them."""
     now = now or timezone.now()
     outcome = outcome_of(meeting)
     if outcome is not None:
         return outcome.outcome
     if now >= room_closes_at(meeting):
         return "ended"
-    roles = set(
-        Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
-            "role", flat=True
+    if roles is None:
+        roles = set(
+            Attendance.objects.filter(meeting=meeting, left_at__isnull=True).values_list(
+                "role", flat=True
+            )
         )
-    )
     companies = {RoomRole.SELLER, RoomRole.BUYER} & roles
     if len(companies) == 2:
         return "interpreter_in" if RoomRole.INTERPRETER in roles else "both_in"
@@ -656,10 +655,17 @@ def decide_outcome(meeting: Meeting, *, now: datetime | None = None) -> MeetingO
 
 
 def _notify_no_show(meeting: Meeting, outcome: str) -> None:
+    """The side that came is told, and the notification's link opens a new request to the
+    absent company with the slot picker (the missed meeting no longer blocks the pair)."""
     from bizweek.notifications.services import notify_company
 
-    waiting = meeting.buyer if outcome == Outcome.NO_SHOW_SELLER else meeting.seller
-    notify_company(waiting, "meeting_no_show", meeting=meeting)
+    waiting, absent = (
+        (meeting.buyer, meeting.seller)
+        if outcome == Outcome.NO_SHOW_SELLER
+        else (meeting.seller, meeting.buyer)
+    )
+    retry = reverse("matching:new_request", args=[absent.pk])
+    notify_company(waiting, "meeting_no_show", meeting=meeting, url=retry)
 
 
 def decide_due_outcomes(now: datetime | None = None) -> int:
@@ -795,6 +801,25 @@ def set_report_deadline(event: Event, deadline: datetime | None, *, by: User) ->
 def report_deadline(event: Event) -> datetime:
     """Logs stay editable until the event's reporting deadline (default: end of matching)."""
     return policy(event).report_deadline or event.matching_ends_at
+
+
+def unfiled_log_companies(
+    meeting: Meeting,
+    companies: list[Company],
+    outcome: MeetingOutcome | None,
+    now: datetime | None = None,
+) -> list[Company]:
+    """Of `companies`, those still owing a log for a meeting that took place (held or partly
+    held), while logs can be filed: the meeting page says so, and the reminders
+    (dashboard/nudges.py) go to the same people."""
+    if outcome is None or outcome.outcome not in (Outcome.HELD, Outcome.PARTIAL):
+        return []
+    if (now or timezone.now()) > report_deadline(meeting.event):
+        return []
+    filed = set(
+        ConsultationLog.objects.filter(meeting=meeting).values_list("company_id", flat=True)
+    )
+    return [company for company in companies if company.pk not in filed]
 
 
 def log_companies_for(user: User, meeting: Meeting) -> list[Company]:

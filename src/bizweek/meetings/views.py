@@ -21,7 +21,7 @@ from bizweek.accounts.models import User
 
 from . import calendar, ice, services
 from .forms import ConsultationLogForm, ExchangeRatesForm
-from .models import ConsultationLog, Meeting, MeetingState, Outcome, SharedFile
+from .models import NOT_HAPPENED, ConsultationLog, Meeting, MeetingState, Outcome, SharedFile
 
 
 def _visible_meeting(request: HttpRequest, pk: int) -> Meeting:
@@ -67,6 +67,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.is_organizer and meeting.state == MeetingState.SCHEDULED:
         interpreters = services.interpreters_free_at(meeting)
     started = meeting.starts_at <= timezone.now()
+    outcome = services.outcome_of(meeting)
+    member = request.user.company_id in (meeting.seller_id, meeting.buyer_id)
     return render(
         request,
         "meetings/detail.html",
@@ -76,9 +78,16 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "interpreters": interpreters,
             "room_opens_minutes": services.policy(meeting.event).room_opens_minutes,
             "started": started,
-            "outcome": services.outcome_of(meeting),
+            "outcome": outcome,
+            # The meeting did not take place: the pair may ask for another time.
+            "can_retry": member
+            and outcome is not None
+            and outcome.outcome in NOT_HAPPENED
+            and meeting.event.matching_is_open(),
             "figures": services.meeting_figures(meeting) if started else {},
-            "log_companies": services.log_companies_for(request.user, meeting),
+            "log_companies": (log_companies := services.log_companies_for(request.user, meeting)),
+            "unfiled": services.unfiled_log_companies(meeting, log_companies, outcome),
+            "report_deadline": services.report_deadline(meeting.event),
             "can_report": started
             and meeting.state == MeetingState.SCHEDULED
             and (

@@ -33,6 +33,8 @@ class Notification(models.Model):
     @property
     def link_label(self) -> str:
         """What the link leads to, said in words rather than shown as a bare path."""
+        if self.kind == "meeting_no_show" and "/requests/new/" in self.url:
+            return str(_("Request another time"))
         if self.url.startswith("/meetings/"):
             return str(_("Open the meeting"))
         return str(_("Open the request"))

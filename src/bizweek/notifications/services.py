@@ -47,7 +47,8 @@ def _context(user: User, now: datetime, **objects: object) -> dict:
         context["other"] = other
         context["when"] = dual_label(meeting.starts_at, user.timezone, other.timezone)
         context["minutes_left"] = max(1, math.ceil((meeting.starts_at - now).total_seconds() / 60))
-        context["url"] = reverse("meetings:detail", args=[meeting.pk])
+        context["meeting_url"] = reverse("meetings:detail", args=[meeting.pk])
+        context.setdefault("url", context["meeting_url"])  # a caller may link elsewhere
     if request is not None:
         other = (
             request.to_company

@@ -67,6 +67,7 @@ class Command(BaseCommand):
             reload=options["reload"],
             proxy_headers=True,
             ws_max_size=1 << 20,
+            ws_per_message_deflate=settings.WS_DEFLATE,
             log_level="info",
         )
 
