@@ -178,12 +178,24 @@ def _everyday() -> tuple[dict[str, str], int, frozenset[str]]:
     return table, max((len(key.split()) for key in table), default=1), firsts
 
 
+@functools.cache
+def _longest_from() -> dict[str, int]:
+    """The longest known word starting with each character: a match tries no longer piece
+    (most characters start only short words, so this saves most dictionary look-ups)."""
+    longest: dict[str, int] = {}
+    for word in (*_dictionary(), *_extra_chinese()):
+        if word and len(word) > longest.get(word[0], 0):
+            longest[word[0]] = min(len(word), MAX_WORD)
+    return longest
+
+
 def _gloss_chinese(run: str, out: list[str]) -> None:
     """Forward longest match over a Chinese run. Single characters are glossed only from
     data/chinese-trade.txt (鱼, 茶): most single characters mean too many things."""
+    longest = _longest_from()
     i = 0
     while i < len(run):
-        for size in range(min(MAX_WORD, len(run) - i), 0, -1):
+        for size in range(min(longest.get(run[i], 0), len(run) - i), 0, -1):
             piece = run[i : i + size]
             english = _english(piece)
             if english is not None:  # "" : a name or a word that says nothing about goods
