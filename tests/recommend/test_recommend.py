@@ -380,29 +380,3 @@ def test_home_page_does_not_wait_for_a_first_index_build(client, hall):
     page = client.get("/accounts/me/").content.decode()
     assert "being prepared" not in page
     assert "대한중장비" in page
-
-
-def test_tfidf_dense_candidates_give_the_same_similarities_as_sparse(monkeypatch):
-    from bizweek.recommend import similarity
-
-    texts = [
-        "mini excavator 소형 굴착기",
-        "tower crane 타워크레인",
-        "excavator buckets and breakers",
-        "frozen squid 냉동 오징어",
-        "squid rings calamari",
-        "타워크레인 부품 crane parts",
-        "shampoo 샴푸 hair",
-    ]
-    viewers, candidates = np.array([0, 3, 6]), np.array([1, 2, 4, 5])
-    results = []
-    for limit in (0, similarity.DENSE_CANDIDATE_BYTES):
-        monkeypatch.setattr(similarity, "DENSE_CANDIDATE_BYTES", limit)
-        backend = similarity.TfidfBackend(min_df=1, max_df=1.0)
-        backend.fit(texts)
-        results.append(backend.similarity(viewers, candidates))
-        # a viewer that is also a candidate takes the exact sparse path
-        results.append(backend.similarity(np.array([1, 2]), candidates))
-    np.testing.assert_allclose(results[0], results[2], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(results[1], results[3], rtol=1e-5, atol=1e-6)
-    assert results[2][0, 1] > 0  # the excavator viewer is like the excavator-parts candidate

@@ -55,7 +55,7 @@ class TfidfBackend:
             "dtype": np.float32,
         } | options
         self.matrix: sparse.csr_matrix | None = None
-        self._columns: dict[bytes, _Candidates] = {}
+        self._columns: dict[bytes, sparse.csr_matrix] = {}
 
     def fit(self, texts: Sequence[str]) -> None:
         """Same matrix as `TfidfVectorizer.fit_transform(texts)`, computed word by word.
@@ -105,61 +105,13 @@ class TfidfBackend:
     def similarity(self, i_rows: np.ndarray, j_rows: np.ndarray) -> np.ndarray:
         if self.matrix is None:
             raise RuntimeError("fit() first")
-        j_rows = np.asarray(j_rows)
-        key = j_rows.tobytes()
+        key = np.asarray(j_rows).tobytes()
         columns = self._columns.get(key)
         if columns is None:  # the same candidates (all sellers, all buyers) come back each call
-            if len(self._columns) >= 2:
+            if len(self._columns) >= 4:
                 self._columns.clear()
-            columns = self._columns[key] = _Candidates(self.matrix, j_rows)
-        return columns.similarity(self.matrix, np.asarray(i_rows))
-
-
-# Candidates' n-gram columns are kept dense up to this size: a block of viewers against all
-# sellers is then one sparse-times-dense product, about twice as fast as sparse times sparse
-# (whose result is nearly dense anyway). Larger candidate sets stay sparse.
-DENSE_CANDIDATE_BYTES = 512 * 2**20
-
-
-class _Candidates:
-    """A candidate set prepared for repeated similarity calls.
-
-    Only n-grams that the candidates share with some document outside the set can contribute
-    to a similarity with such a document, so only those columns are kept dense; a viewer that
-    is itself a candidate takes the exact sparse path.
-    """
-
-    def __init__(self, matrix: sparse.csr_matrix, j_rows: np.ndarray) -> None:
-        self.j_rows = j_rows
-        self.member = np.zeros(matrix.shape[0], dtype=bool)
-        self.member[j_rows] = True
-        rows = matrix[j_rows]
-        df_all = np.bincount(matrix.indices, minlength=matrix.shape[1])
-        df_j = np.bincount(rows.indices, minlength=matrix.shape[1])
-        shared = np.flatnonzero((df_j > 0) & (df_all > df_j))
-        self.sparse_columns = None
-        self.dense = None
-        if len(j_rows) * len(shared) * 4 <= DENSE_CANDIDATE_BYTES:
-            self.colmap = np.full(matrix.shape[1], -1, dtype=np.int64)
-            self.colmap[shared] = np.arange(len(shared))
-            self.dense = np.ascontiguousarray(rows[:, shared].T.toarray(), dtype=np.float32)
-        else:
-            self.sparse_columns = rows.T.tocsr()
-
-    def similarity(self, matrix: sparse.csr_matrix, i_rows: np.ndarray) -> np.ndarray:
-        left = matrix[i_rows]
-        if self.dense is None or self.member[i_rows].any():
-            if self.sparse_columns is None:
-                self.sparse_columns = matrix[self.j_rows].T.tocsr()
-            return (left @ self.sparse_columns).toarray()
-        mapped = self.colmap[left.indices]
-        kept = mapped >= 0
-        row_of = np.repeat(np.arange(len(i_rows)), np.diff(left.indptr))
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[kept], minlength=len(i_rows)))])
-        reduced = sparse.csr_matrix(
-            (left.data[kept], mapped[kept], indptr), shape=(len(i_rows), self.dense.shape[0])
-        )
-        return np.asarray(reduced @ self.dense)
+            columns = self._columns[key] = self.matrix[j_rows].T.tocsr()
+        return (self.matrix[i_rows] @ columns).toarray()
 
 
 def _keep_largest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
