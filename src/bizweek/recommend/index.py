@@ -176,17 +176,19 @@ class RecommendationIndex:
         shape = (len(v), len(c))
         hs_f = np.zeros(shape, np.float32)
         hs_b = np.zeros(shape, np.float32)
+        guessed = self.inferred[v][:, None] | self.inferred[c][None, :]
         for level, base in LEVEL_BASE.items():
             name = f"hs{level}"
             shared = self._product(name, name, v, c)
             hit = shared > 0
+            if level == 2:  # a guessed heading's chapter-mates are no evidence (9015 ≠ 9018)
+                hit &= ~guessed
             weight = self.hs_weight[level]
             of_v = np.minimum(shared / np.maximum(weight[v], 1e-9)[:, None], 1.0)
             of_c = np.minimum(shared / np.maximum(weight[c], 1e-9)[None, :], 1.0)
             low, share = base * (1 - COVERAGE_SHARE), base * COVERAGE_SHARE
             np.maximum(hs_f, np.where(hit, low + share * of_v, 0.0), out=hs_f)
             np.maximum(hs_b, np.where(hit, low + share * of_c, 0.0), out=hs_b)
-        guessed = self.inferred[v][:, None] | self.inferred[c][None, :]
         discount = np.where(guessed, np.float32(INFERRED_DISCOUNT), np.float32(1.0))
         hs_f *= discount
         hs_b *= discount
