@@ -24,7 +24,7 @@ from . import calendar, ingest, services
 from .consumers import broadcast_state
 from .models import BroadcastSession, SessionState
 
-HLS_NAME = re.compile(r"^(index\.m3u8|seg\d{6}\.ts)$")
+HLS_NAME = re.compile(r"^(master\.m3u8|index\.m3u8|seg\d{6}\.ts|low\.m3u8|low\d{6}\.ts)$")
 
 
 def schedule(request: HttpRequest) -> HttpResponse:
@@ -193,6 +193,13 @@ def hls(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     session = _session(pk)
     if not HLS_NAME.match(name):
         raise Http404
+    if name == "master.m3u8":  # written here from the renditions there are, never by ffmpeg
+        text = ingest.master_playlist(session.pk)
+        if text is None:
+            raise Http404
+        response = HttpResponse(text, content_type="application/vnd.apple.mpegurl")
+        response["Cache-Control"] = "no-cache"
+        return response
     path = ingest.hls_dir(session.pk) / name
     if not path.is_file():
         raise Http404
