@@ -194,3 +194,17 @@ def test_wrong_key_is_refused_and_records_nothing(studio_site, browser):
     finally:
         encoder.stop()
     assert not (data / "studio" / str(show_id) / "index.m3u8").exists()
+
+
+def test_viewer_asks_for_a_reminder_on_the_schedule(studio_site, browser):
+    url, data = studio_site
+    buyer = page_for(browser, url)
+    login(buyer, BUYER, DEMO_PASSWORD)
+    buyer.goto("/studio/")
+    row = buyer.locator(".show-row").last  # the closing ceremony, days ahead
+    row.locator("[data-remind-me]").click()
+    buyer.wait_for_url(re.compile(r"/studio/$"))
+    row.locator("[data-remind-cancel]").wait_for(state="visible")
+    with sqlite3.connect(data / "bizweek.sqlite3") as db:
+        rows = db.execute("SELECT COUNT(*) FROM studio_showreminder").fetchone()
+    assert rows == (1,)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("studio/<int:pk>/", views.watch, name="watch"),
     path("studio/<int:pk>.ics", views.session_ics, name="ics"),
     path("studio/<int:pk>/request/", views.request_consultation, name="request"),
+    path("studio/<int:pk>/remind/", views.remind, name="remind"),
     path("studio/<int:pk>/hls/<str:name>", views.hls, name="hls"),
     path("studio/<int:pk>/console/", views.console, name="console"),
     path("studio/<int:pk>/console/destinations/", views.destinations, name="destinations"),
