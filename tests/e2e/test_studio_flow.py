@@ -208,3 +208,26 @@ def test_viewer_asks_for_a_reminder_on_the_schedule(studio_site, browser):
     with sqlite3.connect(data / "bizweek.sqlite3") as db:
         rows = db.execute("SELECT COUNT(*) FROM studio_showreminder").fetchone()
     assert rows == (1,)
+
+
+def test_host_edits_the_rundown_in_the_browser(studio_site, browser):
+    url, _data = studio_site
+    host = page_for(browser, url)
+    login(host, HOST, DEMO_PASSWORD)
+    host.goto("/studio/")
+    host.click("a:has-text('PR 3:')")
+    show_id = int(re.search(r"/studio/(\d+)/", host.url).group(1))
+    host.goto(f"/studio/{show_id}/console/")
+    host.click("[data-edit-rundown]")
+    items = host.locator("[data-rundown-editor] > li[data-item]")
+    before = items.count()
+    choice = host.locator("[data-add-item] select option").nth(1)
+    company = choice.inner_text().strip()
+    host.select_option("[data-add-item] select", choice.get_attribute("value"))
+    host.click("[data-add-item] button[type=submit]")
+    host.wait_for_selector(f"[data-rundown-editor] > li:last-child h2:has-text('{company}')")
+    assert items.count() == before + 1
+    items.last.locator("button[value=up]").click()
+    host.wait_for_selector(f"[data-rundown-editor] > li:nth-last-child(2) h2:has-text('{company}')")
+    host.goto(f"/studio/{show_id}/console/")  # the console's rundown follows the edit
+    assert company in host.locator("[data-rundown]").inner_text()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("studio/<int:pk>/hls/<str:name>", views.hls, name="hls"),
     path("studio/<int:pk>/console/", views.console, name="console"),
     path("studio/<int:pk>/console/destinations/", views.destinations, name="destinations"),
+    path("studio/<int:pk>/console/rundown/", views.rundown, name="rundown"),
     path("studio/<int:pk>/console/<str:action>/", views.console_action, name="action"),
     path("studio/<int:pk>/health.json", views.health, name="health"),
     path("studio/<int:pk>/figures/", views.figures, name="figures"),

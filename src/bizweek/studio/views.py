@@ -168,6 +168,41 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def rundown(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit the rundown outside the admin: the host and organizers, before or during a show."""
+    from bizweek.companies.models import Company
+
+    session = _run(request, pk)
+    if request.method == "POST":
+        data = {
+            "item": request.POST.get("item", ""),
+            "company": request.POST.get("company", ""),
+            "minutes": request.POST.get("minutes", ""),
+            "products": request.POST.getlist("products"),
+        }
+        try:
+            services.edit_rundown(session, request.POST.get("action", ""), data, by=request.user)
+        except services.Refused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("The rundown is saved."))
+        return redirect("studio:rundown", pk=session.pk)
+    items = services.rundown_of(session)
+    for item in items:
+        item.chosen = {product.pk for product in item.products.all()}
+        item.choices = list(item.company.products.order_by("position", "pk"))
+    featured = {item.company_id for item in items}
+    companies = [
+        c for c in Company.objects.approved().sellers().order_by("name") if c.pk not in featured
+    ]
+    return render(
+        request,
+        "studio/rundown.html",
+        {"session": session, "items": items, "companies": companies},
+    )
+
+
+@login_required
 @require_POST
 def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     session = _run(request, pk)
