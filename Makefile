@@ -43,7 +43,7 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 
 # The benchmarks (the other bench/*.py files are their shared modules).
-BENCHMARKS = bench/hall.py bench/recommend.py bench/search.py bench/schedule.py bench/dashboard.py bench/chat_fanout.py bench/meeting_join.py
+BENCHMARKS = bench/hall.py bench/recommend.py bench/search.py bench/schedule.py bench/dashboard.py bench/chat_fanout.py bench/live_latency.py bench/meeting_join.py
 
 # bench/hall.py drives its concurrent phases with wrk (Debian package `wrk`); without it, it falls
 # back to a Python load generator that competes with the server for the same cores.

@@ -278,6 +278,9 @@ BIZWEEK_RTMP_PORTS = (int(_rtmp_low), int(_rtmp_high or _rtmp_low))
 BIZWEEK_RTMP_LISTEN_HOST = os.environ.get("BIZWEEK_RTMP_LISTEN_HOST", "127.0.0.1")
 BIZWEEK_RTMP_PUBLIC_HOST = os.environ.get("BIZWEEK_RTMP_PUBLIC_HOST", "127.0.0.1")
 BIZWEEK_STUDIO_INGEST = env_bool("BIZWEEK_STUDIO_INGEST", True)  # run listeners in `serve`
+# Renditions of a live show: "1" 720p + 360p, "0" 720p only, "auto" the ladder from 2 cores
+# (studio/ingest.py; what a 2-core machine sustains is in docs/decisions.md).
+BIZWEEK_STUDIO_LADDER = os.environ.get("BIZWEEK_STUDIO_LADDER", "auto")
 # Viewer counts are sent to a show's viewers at most this often.
 BIZWEEK_STUDIO_PRESENCE_SECONDS = float(os.environ.get("BIZWEEK_STUDIO_PRESENCE_SECONDS", "1"))
 

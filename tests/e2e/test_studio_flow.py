@@ -246,3 +246,40 @@ def test_browser_ingest_goes_live_and_a_viewer_plays_it(studio_site, camera_brow
     assert host.evaluate("document.querySelector('[data-ingest-preview]').srcObject") is None
     host.click("[data-end]")
     assert (data / "studio" / str(show_id) / "index.m3u8").exists()
+
+
+def test_viewer_asks_for_a_reminder_on_the_schedule(studio_site, browser):
+    url, data = studio_site
+    buyer = page_for(browser, url)
+    login(buyer, BUYER, DEMO_PASSWORD)
+    buyer.goto("/studio/")
+    row = buyer.locator(".show-row").last  # the closing ceremony, days ahead
+    row.locator("[data-remind-me]").click()
+    buyer.wait_for_url(re.compile(r"/studio/$"))
+    row.locator("[data-remind-cancel]").wait_for(state="visible")
+    with sqlite3.connect(data / "bizweek.sqlite3") as db:
+        rows = db.execute("SELECT COUNT(*) FROM studio_showreminder").fetchone()
+    assert rows == (1,)
+
+
+def test_host_edits_the_rundown_in_the_browser(studio_site, browser):
+    url, _data = studio_site
+    host = page_for(browser, url)
+    login(host, HOST, DEMO_PASSWORD)
+    host.goto("/studio/")
+    host.click("a:has-text('PR 4:')")
+    show_id = int(re.search(r"/studio/(\d+)/", host.url).group(1))
+    host.goto(f"/studio/{show_id}/console/")
+    host.click("[data-edit-rundown]")
+    items = host.locator("[data-rundown-editor] > li[data-item]")
+    before = items.count()
+    choice = host.locator("[data-add-item] select option").nth(1)
+    company = choice.inner_text().strip()
+    host.select_option("[data-add-item] select", choice.get_attribute("value"))
+    host.click("[data-add-item] button[type=submit]")
+    host.wait_for_selector(f"[data-rundown-editor] > li:last-child h2:has-text('{company}')")
+    assert items.count() == before + 1
+    items.last.locator("button[value=up]").click()
+    host.wait_for_selector(f"[data-rundown-editor] > li:nth-last-child(2) h2:has-text('{company}')")
+    host.goto(f"/studio/{show_id}/console/")  # the console's rundown follows the edit
+    assert company in host.locator("[data-rundown]").inner_text()

@@ -362,6 +362,9 @@ PAGES.update(
         ),
         "studio:health": ("GET", show, SHOW_RUNNERS),
         "studio:figures": ("GET", show, SHOW_RUNNERS),
+        "studio:rundown": ("GET", show, SHOW_RUNNERS),
+        # Any signed-in person may ask for (here: cancel) a reminder; back to the show's page.
+        "studio:remind": ("POST", show, {"anonymous": LOGIN, "*": 302}),
     }
 )
 

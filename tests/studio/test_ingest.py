@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -39,13 +40,13 @@ def wait_for(condition, seconds=30.0):
     raise AssertionError("condition not reached")
 
 
-def push(port: int, key: str, seconds: int) -> subprocess.Popen:
+def push(port: int, key: str, seconds: int, size: str = "320x240") -> subprocess.Popen:
     """A synthetic encoder: test pattern and a sine tone over RTMP, in real time."""
     return subprocess.Popen(  # noqa: S603
         [
             ingest.ffmpeg_exe(),
             *("-hide_banner", "-loglevel", "quiet", "-re"),
-            *("-f", "lavfi", "-i", "testsrc=size=320x240:rate=15"),
+            *("-f", "lavfi", "-i", f"testsrc=size={size}:rate=15"),
             *("-f", "lavfi", "-i", "sine=frequency=440"),
             *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "15"),
             *("-c:a", "aac", "-t", str(seconds), "-f", "flv"),
@@ -55,22 +56,24 @@ def push(port: int, key: str, seconds: int) -> subprocess.Popen:
     )
 
 
-def push_until(port: int, key: str, seconds: int, condition) -> subprocess.Popen:
+def push_until(
+    port: int, key: str, seconds: int, condition, size: str = "320x240"
+) -> subprocess.Popen:
     """Push, and push again while the listener is not up yet (as OBS retries), until done."""
     deadline = time.monotonic() + 60
-    encoder = push(port, key, seconds)
+    encoder = push(port, key, seconds, size)
     while time.monotonic() < deadline:
         if condition():
             return encoder
         if encoder.poll() is not None:
-            encoder = push(port, key, seconds)
+            encoder = push(port, key, seconds, size)
         time.sleep(0.2)
     encoder.kill()
     raise AssertionError("the stream was not recorded")
 
 
-def segments(show) -> list[str]:
-    playlist = ingest.hls_dir(show.pk) / "index.m3u8"
+def segments(show, playlist_name: str = "index.m3u8") -> list[str]:
+    playlist = ingest.hls_dir(show.pk) / playlist_name
     if not playlist.exists():
         return []
     return [line for line in playlist.read_text().splitlines() if line.endswith(".ts")]
@@ -182,3 +185,57 @@ def test_restream_address_is_checked(show, host):
         with pytest.raises(ValidationError):
             services.add_destination(show, "Bad", bad, by=host)
     assert not show.destinations.exists()
+
+
+def frame_size(path) -> str:
+    """The picture size of a recorded segment, as ffmpeg reads it."""
+    probe = subprocess.run(  # noqa: S603
+        [ingest.ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
+    )
+    found = re.search(r"Video: .*?, (\d{2,5}x\d{2,5})", probe.stderr)
+    assert found, probe.stderr
+    return found.group(1)
+
+
+def test_ladder_records_a_second_smaller_rendition_listed_in_the_master_playlist(
+    show, host, supervisor, settings, client
+):
+    settings.BIZWEEK_STUDIO_LADDER = "1"
+    live(show)
+    port = wait_for(lambda: ingest.read_health(show.pk).get("port"))
+    encoder = push_until(
+        port,
+        show.stream_key,
+        4,
+        lambda: len(segments(show)) >= 2 and len(segments(show, "low.m3u8")) >= 2,
+        size="640x480",
+    )
+    encoder.wait(timeout=30)
+    out = ingest.hls_dir(show.pk)
+    assert frame_size(out / segments(show)[0]) == "640x480"  # never scaled up
+    assert frame_size(out / segments(show, "low.m3u8")[0]) == "480x360"
+
+    master = client.get(f"/studio/{show.pk}/hls/master.m3u8")
+    assert master.status_code == 200
+    variants = [line for line in master.content.decode().splitlines() if line.endswith(".m3u8")]
+    assert variants == ["index.m3u8", "low.m3u8"]  # the highest first
+    low = client.get(f"/studio/{show.pk}/hls/{segments(show, 'low.m3u8')[0]}")
+    assert low.status_code == 200
+
+    services.end(show, by=host)
+    wait_for(lambda: show.pk not in supervisor.listeners)
+    for name in ("index.m3u8", "low.m3u8"):  # both renditions of the replay are whole
+        assert (out / name).read_text().rstrip().endswith("#EXT-X-ENDLIST")
+
+
+def test_without_the_ladder_the_master_playlist_lists_one_rendition(show, settings, client):
+    settings.BIZWEEK_STUDIO_LADDER = "0"
+    assert client.get(f"/studio/{show.pk}/hls/master.m3u8").status_code == 404  # nothing yet
+    argv = ingest.command(19350, "key", ingest.hls_dir(show.pk))
+    assert argv.count("libx264") == 1 and "low.m3u8" not in " ".join(argv)
+    out = ingest.hls_dir(show.pk)
+    out.mkdir(parents=True)
+    (out / "index.m3u8").write_text("#EXTM3U\n")
+    master = client.get(f"/studio/{show.pk}/hls/master.m3u8").content.decode()
+    assert [line for line in master.splitlines() if line.endswith(".m3u8")] == ["index.m3u8"]
+    assert client.get(f"/studio/{show.pk}/hls/other.m3u8").status_code == 404

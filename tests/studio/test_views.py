@@ -148,3 +148,61 @@ def test_api_lists_broadcasts_with_rundowns(client, show):
     assert [r["company_name"] for r in item["rundown"]] == ["Changwon Precision", "Busan Foods"]
     assert client.get(f"/api/v1/broadcasts/{show.pk}").json()["id"] == show.pk
     assert client.get("/api/v1/broadcasts/999999").status_code == 404
+
+
+def test_host_edits_the_rundown_outside_the_admin(client, show, host, buyer_member):
+    from bizweek.studio.models import RundownItem
+
+    url = f"/studio/{show.pk}/console/rundown/"
+    client.force_login(buyer_member)
+    assert client.get(url).status_code == 403
+    first_item = show.rundown.first().pk
+    assert client.post(url, {"action": "remove", "item": first_item}).status_code == 403
+    assert show.rundown.count() == 2
+
+    client.force_login(host)
+    page = client.get(url).content.decode()
+    assert "Changwon Precision" in page and "Busan Foods" in page
+    newcomer = factories.make_company(name_en="Ulsan Hydrogen")
+    factories.make_product(newcomer, name_en="Fuel cell", position=0)
+    factories.make_product(newcomer, name_en="Tank", position=1)
+    offered = client.get(url).content.decode()
+    assert f'<option value="{newcomer.pk}">Ulsan Hydrogen</option>' in offered
+    assert "Changwon Precision</option>" not in offered  # already featured
+    client.post(url, {"action": "add", "company": newcomer.pk, "minutes": "7"})
+    added = show.rundown.get(company=newcomer)
+    assert (added.position, added.planned_minutes) == (3, 7)
+    assert [p.name_en for p in added.products.all()] == ["Fuel cell"]  # the first, to pin
+
+    tank = newcomer.products.get(name_en="Tank")
+    client.post(url, {"action": "save", "item": added.pk, "minutes": "12", "products": [tank.pk]})
+    added.refresh_from_db()
+    assert added.planned_minutes == 12 and list(added.products.all()) == [tank]
+
+    client.post(url, {"action": "up", "item": added.pk})
+    order = list(show.rundown.order_by("position").values_list("company__name_en", "position"))
+    assert order == [("Changwon Precision", 1), ("Ulsan Hydrogen", 2), ("Busan Foods", 3)]
+    first = show.rundown.get(position=1)
+    client.post(url, {"action": "remove", "item": first.pk})
+    order = list(show.rundown.order_by("position").values_list("company__name_en", "position"))
+    assert order == [("Ulsan Hydrogen", 1), ("Busan Foods", 2)]
+    assert not RundownItem.objects.filter(pk=first.pk).exists()
+
+
+def test_rundown_edits_refuse_bad_input_with_a_message(client, show, host):
+    url = f"/studio/{show.pk}/console/rundown/"
+    client.force_login(host)
+    buyer = factories.make_company(role="buyer", name_en="Not a seller")
+    item = show.rundown.first()
+    for data, message in (
+        ({"action": "add", "company": buyer.pk, "minutes": "5"}, "approved exhibiting"),
+        ({"action": "add", "company": "x; drop", "minutes": "5"}, "approved exhibiting"),
+        ({"action": "save", "item": item.pk, "minutes": "0"}, "between 1 and 180"),
+        ({"action": "save", "item": "999999", "minutes": "5"}, "does not exist"),
+        ({"action": "launch"}, "does not exist"),
+    ):
+        page = client.post(url, data, follow=True).content.decode()
+        assert message in page, data
+    assert show.rundown.count() == 2
+    item.refresh_from_db()
+    assert item.planned_minutes == 10

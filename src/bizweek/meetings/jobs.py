@@ -17,11 +17,22 @@ def run_once() -> tuple[int, int]:
 
     from .services import decide_due_outcomes, send_due_reminders
 
-    reminded, expired = send_due_reminders(), expire_stale()
+    reminded, expired = send_due_reminders() + _send_show_reminders(), expire_stale()
     decided = decide_due_outcomes()  # meetings whose slot ended: held, partial or no-show
     if decided:
         logger.info("decided the outcome of %d meeting(s)", decided)
     return reminded, expired
+
+
+def _send_show_reminders() -> int:
+    """Reminders before live shows (studio/reminders.py), with the meetings' reminders."""
+    try:
+        from bizweek.studio.reminders import send_due
+
+        return send_due()
+    except Exception:  # the meetings' reminders and expiries go on
+        logger.exception("could not send show reminders")
+        return 0
 
 
 NUDGE_EVERY = 3600.0  # seconds; the job itself reminds each person at most every two days

@@ -35,6 +35,7 @@ KINDS = {
     "move_accepted",
     "move_declined",
     "message_received",
+    "show_reminder",  # studio/reminders.py
 }
 
 
@@ -61,6 +62,12 @@ def _context(user: User, now: datetime, **objects: object) -> dict:
             for slot in request.slots.filter(is_current=True).order_by("starts_at")
         ]
         context.setdefault("url", reverse("matching:request", args=[request.pk]))
+    show = objects.get("show")
+    if show is not None:  # a live show (studio): its page, its start in the reader's calendar
+        context["title"] = show.title
+        context["when"] = relative_label(show.starts_at, user.timezone, now)
+        context["minutes_left"] = max(1, math.ceil((show.starts_at - now).total_seconds() / 60))
+        context["url"] = reverse("studio:watch", args=[show.pk])
     move = objects.get("move")
     if move is not None and meeting is not None:
         context["times"] = [

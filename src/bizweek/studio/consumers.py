@@ -28,6 +28,11 @@ from .models import BroadcastSession, Restriction
 log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 4096
+# Events waiting for one viewer's socket: a viewer this far behind (a stalled connection) is
+# closed and reconnects with `last_id`, catching up from the stored chat instead of holding
+# everyone's memory.
+OUTBOX_LIMIT = 1000
+SLOW_VIEWER_CLOSE = 4008
 
 
 def group_name(session_id: int) -> str:
@@ -48,10 +53,68 @@ def scope_language(scope: dict) -> str:
     return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
+class ShowRelay:
+    """This process's one member of a show's channel layer group, fanning out to local viewers.
+
+    With one group member per viewer, every chat message became a thousand channel-layer
+    messages (a copy, a queue and a consumer wake-up each) and, with the in-memory layer, was
+    silently dropped for any viewer more than 100 behind. Here each process receives an event
+    once and hands it to each local viewer's outbox; a writer task per viewer sends in order, so
+    one slow socket delays only itself. With channels-redis there is one group member per
+    server process instead of one per viewer.
+    """
+
+    relays: dict[tuple[int, int], ShowRelay] = {}  # (id of the event loop, show)
+
+    def __init__(self, channel_layer: Any, session_id: int) -> None:
+        self.channel_layer = channel_layer
+        self.session_id = session_id
+        self.viewers: set[StudioConsumer] = set()
+        self.joined = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    @classmethod
+    async def join(cls, consumer: StudioConsumer) -> ShowRelay:
+        key = (id(asyncio.get_running_loop()), consumer.session_id)
+        relay = cls.relays.get(key)
+        if relay is None or relay.task.done():  # none yet, or its layer failed
+            relay = cls.relays[key] = ShowRelay(consumer.channel_layer, consumer.session_id)
+        relay.viewers.add(consumer)
+        await relay.joined.wait()
+        return relay
+
+    def leave(self, consumer: StudioConsumer) -> None:
+        self.viewers.discard(consumer)
+        if not self.viewers:
+            key = (id(asyncio.get_running_loop()), self.session_id)
+            if self.relays.get(key) is self:
+                del self.relays[key]
+            self.task.cancel()
+
+    async def _run(self) -> None:
+        layer = self.channel_layer
+        channel = await layer.new_channel("studio-relay.")
+        group = group_name(self.session_id)
+        await layer.group_add(group, channel)
+        self.joined.set()
+        try:
+            while True:
+                event = await layer.receive(channel)
+                for viewer in list(self.viewers):
+                    viewer.deliver(event)
+        except asyncio.CancelledError:
+            await asyncio.shield(layer.group_discard(group, channel))
+            raise
+        except Exception:  # the channel layer went away: the next viewer starts a new relay
+            log.exception("studio %s relay", self.session_id)
+
+
 class StudioConsumer(AsyncJsonWebsocketConsumer):
     session: BroadcastSession
     connection_id: int | None = None
     moderator: bool = False
+    relay: ShowRelay | None = None
+    writer: asyncio.Task | None = None
 
     # --- connection --------------------------------------------------------------------------
 
@@ -76,7 +139,9 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
             return
         self.moderator = await database_sync_to_async(self._has_perm)("studio.moderate_session")
         self.can_run = await database_sync_to_async(self._has_perm)("studio.run_session")
-        await self.channel_layer.group_add(group_name(self.session_id), self.channel_name)
+        # Events that arrive before the welcome is sent wait in the outbox, after it.
+        self.outbox: asyncio.Queue[dict] = asyncio.Queue()
+        self.relay = await ShowRelay.join(self)
         key = services.viewer_key(
             self.user, getattr(self.scope.get("session"), "session_key", None), self.channel_name
         )
@@ -85,7 +150,32 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
         )
         welcome = await database_sync_to_async(self._welcome)(restriction)
         await self.send_json(welcome)
+        self.writer = asyncio.get_running_loop().create_task(self._write())
         await self.schedule_presence()
+
+    def deliver(self, event: dict) -> None:
+        """From the relay: queue a group event for this viewer (never blocks the relay)."""
+        if self.outbox.qsize() >= OUTBOX_LIMIT:
+            if self.writer is not None and not self.writer.done():
+                log.warning(
+                    "studio %s: closing a viewer %s events behind", self.session_id, OUTBOX_LIMIT
+                )
+                self.writer.cancel()
+                asyncio.get_running_loop().create_task(self.close(code=SLOW_VIEWER_CLOSE))
+            return
+        self.outbox.put_nowait(event)
+
+    async def _write(self) -> None:
+        """Send the group's events to this viewer in order, through the studio_* handlers."""
+        while True:
+            event = await self.outbox.get()
+            handler = getattr(self, "studio_" + event["type"].removeprefix("studio."), None)
+            if handler is None:
+                continue
+            try:
+                await handler(event)
+            except Exception:  # one viewer's broken socket must not end its writer silently
+                log.exception("studio %s: delivering %s", self.session_id, event["type"])
 
     def _has_perm(self, perm: str) -> bool:
         return bool(self.user is not None and self.user.has_perm(perm, self.session))
@@ -119,9 +209,14 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
         }
 
     async def disconnect(self, code: int) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+        if self.relay is not None:
+            self.relay.leave(self)
+            self.relay = None
         if self.connection_id is None:
             return
-        await self.channel_layer.group_discard(group_name(self.session_id), self.channel_name)
         await database_sync_to_async(services.disconnect_viewer)(self.connection_id)
         self.connection_id = None
         await self.schedule_presence()

@@ -20,6 +20,7 @@ port) goes to the cache, where the console reads it.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import signal
@@ -94,10 +95,7 @@ def _output(out: Path, destinations: tuple[str, ...]) -> list[str]:
     destination that fails (`onfail=ignore`) is dropped and the rest go on."""
     playlist, segment = str(out / "index.m3u8"), str(out / "seg%06d.ts")
     if not destinations:
-        return [
-            *("-f", "hls", "-hls_time", "1", "-hls_list_size", "0", "-hls_flags", HLS_FLAGS),
-            *("-hls_segment_filename", segment, playlist),
-        ]
+        return _hls(out, "index.m3u8", "seg%06d.ts")
     hls = (
         f"[f=hls:hls_time=1:hls_list_size=0:hls_flags={HLS_FLAGS}:"
         f"hls_segment_filename={segment}]{playlist}"
@@ -106,53 +104,90 @@ def _output(out: Path, destinations: tuple[str, ...]) -> list[str]:
     return ["-flags", "+global_header", "-f", "tee", "|".join(slaves)]
 
 
-def command(port: int, key: str, out: Path, destinations: tuple[str, ...] = ()) -> list[str]:
-    """The listener: RTMP in, HLS out (1 s segments, a keyframe every second, H.264/AAC)."""
-    listen = settings.BIZWEEK_RTMP_LISTEN_HOST
+# The renditions, highest first: (height cap, video bit rate, playlist, segment pattern). The
+# first is the show's playlist of record (index.m3u8: replay, chapters, restreaming); the 360p
+# one is added when the ladder is on (`BIZWEEK_STUDIO_LADDER`, see `ladder_enabled`).
+RENDITIONS = (
+    (720, "2500k", "index.m3u8", "seg%06d.ts"),
+    (360, "800k", "low.m3u8", "low%06d.ts"),
+)
+
+
+def ladder_enabled() -> bool:
+    """720p + 360p, or 720p alone. "auto": the ladder from 2 cores, one rendition on a single
+    core. Measured by bench/live_latency.py on 2 shared cores: one show's ffmpeg takes about
+    0.2 of a core for 720p and 0.35 for 720p + 360p (docs/decisions.md)."""
+    setting = str(settings.BIZWEEK_STUDIO_LADDER).lower()
+    if setting == "auto":
+        return len(os.sched_getaffinity(0)) >= 2
+    return setting in {"1", "true", "yes", "on"}
+
+
+def _encode(height: int, bitrate: str) -> list[str]:
+    """H.264 veryfast/zerolatency, a keyframe every second (1 s segments), AAC 128k."""
     return [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostats",
-        "-loglevel",
-        "warning",
-        "-progress",
-        "pipe:1",
-        "-listen",
-        "1",
-        "-i",
-        f"rtmp://{listen}:{port}/live/{key}",
-        "-map",
-        "0:v:0",
-        "-map",
-        "0:a:0?",
-        "-vf",
-        "scale=-2:'min(720,ih)'",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-tune",
-        "zerolatency",
-        "-pix_fmt",
-        "yuv420p",
-        "-b:v",
-        "2500k",
-        "-maxrate",
-        "2500k",
-        "-bufsize",
-        "2500k",
-        "-force_key_frames",
-        "expr:gte(t,n_forced*1)",
-        "-sc_threshold",
-        "0",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "128k",
-        "-ar",
-        "44100",
-        *_output(out, destinations),
+        *("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency"),
+        *("-pix_fmt", "yuv420p", "-b:v", bitrate, "-maxrate", bitrate, "-bufsize", bitrate),
+        *("-force_key_frames", "expr:gte(t,n_forced*1)", "-sc_threshold", "0"),
+        *("-c:a", "aac", "-b:a", "128k" if height > 360 else "96k", "-ar", "44100"),
     ]
+
+
+def _hls(out: Path, playlist: str, segment: str) -> list[str]:
+    return [
+        *("-f", "hls", "-hls_time", "1", "-hls_list_size", "0", "-hls_flags", HLS_FLAGS),
+        *("-hls_segment_filename", str(out / segment), str(out / playlist)),
+    ]
+
+
+def command(
+    port: int,
+    key: str,
+    out: Path,
+    destinations: tuple[str, ...] = (),
+    ladder: bool | None = None,
+) -> list[str]:
+    """The listener: RTMP in, HLS out (1 s segments, a keyframe every second, H.264/AAC); one
+    decode feeding one x264 encode per rendition."""
+    listen = settings.BIZWEEK_RTMP_LISTEN_HOST
+    renditions = RENDITIONS if (ladder_enabled() if ladder is None else ladder) else RENDITIONS[:1]
+    argv = [
+        ffmpeg_exe(),
+        *("-hide_banner", "-nostats", "-loglevel", "warning", "-progress", "pipe:1"),
+        *("-listen", "1", "-i", f"rtmp://{listen}:{port}/live/{key}"),
+    ]
+    if len(renditions) == 1:
+        return [
+            *argv,
+            *("-map", "0:v:0", "-map", "0:a:0?", "-vf", "scale=-2:'min(720,ih)'"),
+            *_encode(720, RENDITIONS[0][1]),
+            *_output(out, destinations),
+        ]
+    labels = [f"v{height}" for height, *_rest in renditions]
+    graph = f"[0:v:0]split={len(renditions)}" + "".join(f"[s{label}]" for label in labels)
+    for (height, *_rest), label in zip(renditions, labels, strict=True):
+        graph += f";[s{label}]scale=-2:'min({height},ih)'[{label}]"
+    argv += ["-filter_complex", graph]
+    for index, ((height, bitrate, playlist, segment), label) in enumerate(
+        zip(renditions, labels, strict=True)
+    ):
+        argv += ["-map", f"[{label}]", "-map", "0:a:0?", *_encode(height, bitrate)]
+        argv += _output(out, destinations) if index == 0 else _hls(out, playlist, segment)
+    return argv
+
+
+def master_playlist(session_id: int) -> str | None:
+    """The master playlist players load: every rendition recorded so far, highest first (a
+    show recorded before the ladder, or with it off, has index.m3u8 alone)."""
+    out = hls_dir(session_id)
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for height, bitrate, playlist, _segment in RENDITIONS:
+        if (out / playlist).exists():
+            bandwidth = (int(bitrate.rstrip("k")) + 128) * 1000
+            width = height * 16 // 9
+            lines.append(f"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={width}x{height}")
+            lines.append(playlist)
+    return "\n".join(lines) + "\n" if len(lines) > 3 else None
 
 
 @dataclass
@@ -304,12 +339,13 @@ def recent_kbps(session_id: int, count: int = 5) -> float:
 
 
 def finish_recording(session_id: int) -> None:
-    """Close the playlist of an ended show so players treat it as a whole recording."""
-    playlist = hls_dir(session_id) / "index.m3u8"
-    if playlist.exists():
-        text = playlist.read_text()
-        if "#EXT-X-ENDLIST" not in text:
-            playlist.write_text(text.rstrip("\n") + "\n#EXT-X-ENDLIST\n")
+    """Close the playlists of an ended show so players treat them as a whole recording."""
+    for _height, _bitrate, name, _segment in RENDITIONS:
+        playlist = hls_dir(session_id) / name
+        if playlist.exists():
+            text = playlist.read_text()
+            if "#EXT-X-ENDLIST" not in text:
+                playlist.write_text(text.rstrip("\n") + "\n#EXT-X-ENDLIST\n")
 
 
 def recording_started_at(session_id: int) -> datetime | None:

@@ -267,3 +267,24 @@ class RestreamDestination(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ShowReminder(models.Model):
+    """A viewer who asked to be reminded before a show starts (`reminders.send_due`)."""
+
+    session = models.ForeignKey(
+        BroadcastSession, on_delete=models.CASCADE, related_name="reminders"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="show_reminders"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="one_reminder_per_show_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → show {self.session_id}"

@@ -96,6 +96,59 @@ def add_rundown_item(
     return item
 
 
+def edit_rundown(session: BroadcastSession, action: str, data: dict, *, by: User) -> None:
+    """The rundown page's edits: add a featured company, change an item's products and minutes,
+    move it up or down, remove it. Positions stay 1..n in order."""
+    from bizweek.companies.models import Company
+
+    require(by, "studio.run_session", session)
+    items = list(session.rundown.order_by("position", "pk"))
+    item = None
+    if action != "add":
+        item = next((i for i in items if str(i.pk) == str(data.get("item", ""))), None)
+        if item is None:
+            raise Refused("not_found", _("That rundown item does not exist."))
+    minutes = data.get("minutes", "")
+    if action in {"add", "save"}:
+        try:
+            minutes = int(minutes)
+        except (TypeError, ValueError):
+            minutes = 0
+        if not 1 <= minutes <= 180:
+            raise Refused("invalid", _("Planned minutes must be between 1 and 180."))
+    with transaction.atomic():
+        if action == "add":
+            company_id = str(data.get("company", "")).strip()
+            sellers = Company.objects.approved().sellers()
+            company = sellers.filter(pk=company_id).first() if company_id.isdigit() else None
+            if company is None:
+                raise Refused("not_found", _("Choose an approved exhibiting company."))
+            first = list(company.products.order_by("position", "pk")[:1])
+            add_rundown_item(session, company.pk, first, minutes)
+        elif action == "save":
+            wanted = {str(v) for v in data.get("products", [])}
+            item.products.set([p for p in item.company.products.all() if str(p.pk) in wanted])
+            item.planned_minutes = minutes
+            item.save(update_fields=["planned_minutes"])
+        elif action in {"up", "down"}:
+            index = items.index(item)
+            other = index - 1 if action == "up" else index + 1
+            if 0 <= other < len(items):
+                items[index], items[other] = items[other], items[index]
+        elif action == "remove":
+            if session.current_item_id == item.pk:
+                raise Refused("invalid", _("The company on air now cannot be removed."))
+            items.remove(item)
+            item.delete()
+        else:
+            raise Refused("bad_request", _("That message is not understood."))
+        if action in {"up", "down", "remove"}:
+            for position, row in enumerate(items, start=1):
+                if row.position != position:
+                    row.position = position
+                    row.save(update_fields=["position"])
+
+
 # --- running a show ------------------------------------------------------------------------
 
 

@@ -15,26 +15,51 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bizweek.events.services import current_event
 
-from . import calendar, ingest, services
+from . import calendar, ingest, reminders, services
 from .consumers import broadcast_state
 from .models import BroadcastSession, SessionState
 
-HLS_NAME = re.compile(r"^(index\.m3u8|seg\d{6}\.ts)$")
+HLS_NAME = re.compile(r"^(master\.m3u8|index\.m3u8|seg\d{6}\.ts|low\.m3u8|low\d{6}\.ts)$")
 
 
 def schedule(request: HttpRequest) -> HttpResponse:
     event = current_event(request)
     sessions = list(services.sessions_of(event)) if event else []
+    reminded = reminders.subscribed_ids(request.user, sessions)
+    for session in sessions:
+        session.reminded = session.pk in reminded
     days = [
         (day, list(rows))
         for day, rows in groupby(sessions, key=lambda s: timezone.localtime(s.starts_at).date())
     ]
     return render(request, "studio/schedule.html", {"event": event, "days": days})
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Subscribe to (or cancel) the reminder before a show, from the schedule or its page."""
+    session = _session(pk)
+    wanted = request.POST.get("wanted") == "1"
+    subscribed = reminders.set_reminder(session, request.user, wanted)
+    if wanted and not subscribed:
+        messages.error(request, _("This show has already started: no reminder is needed."))
+    elif subscribed:
+        messages.success(
+            request, _("We will remind you shortly before the show starts, in your language.")
+        )
+    else:
+        messages.success(request, _("The reminder is cancelled."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("studio:watch", args=[session.pk])
+    return redirect(target)
 
 
 def _session(pk: int) -> BroadcastSession:
@@ -63,6 +88,7 @@ def watch(request: HttpRequest, pk: int) -> HttpResponse:
             "chapters": services.chapters(session) if ended else [],
             "pins": services.replay_pins(session) if ended else [],
         },
+        "reminded": reminders.is_subscribed(session, request.user),
         "can_run": request.user.has_perm("studio.run_session", session),
         "can_see_figures": request.user.has_perm("studio.view_session_figures", session),
         "max_chat": services.MAX_CHAT_LENGTH,
@@ -142,6 +168,41 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def rundown(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit the rundown outside the admin: the host and organizers, before or during a show."""
+    from bizweek.companies.models import Company
+
+    session = _run(request, pk)
+    if request.method == "POST":
+        data = {
+            "item": request.POST.get("item", ""),
+            "company": request.POST.get("company", ""),
+            "minutes": request.POST.get("minutes", ""),
+            "products": request.POST.getlist("products"),
+        }
+        try:
+            services.edit_rundown(session, request.POST.get("action", ""), data, by=request.user)
+        except services.Refused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("The rundown is saved."))
+        return redirect("studio:rundown", pk=session.pk)
+    items = services.rundown_of(session)
+    for item in items:
+        item.chosen = {product.pk for product in item.products.all()}
+        item.choices = list(item.company.products.order_by("position", "pk"))
+    featured = {item.company_id for item in items}
+    companies = [
+        c for c in Company.objects.approved().sellers().order_by("name") if c.pk not in featured
+    ]
+    return render(
+        request,
+        "studio/rundown.html",
+        {"session": session, "items": items, "companies": companies},
+    )
+
+
+@login_required
 @require_POST
 def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     session = _run(request, pk)
@@ -193,6 +254,13 @@ def hls(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     session = _session(pk)
     if not HLS_NAME.match(name):
         raise Http404
+    if name == "master.m3u8":  # written here from the renditions there are, never by ffmpeg
+        text = ingest.master_playlist(session.pk)
+        if text is None:
+            raise Http404
+        response = HttpResponse(text, content_type="application/vnd.apple.mpegurl")
+        response["Cache-Control"] = "no-cache"
+        return response
     path = ingest.hls_dir(session.pk) / name
     if not path.is_file():
         raise Http404

@@ -58,7 +58,7 @@ export async function attachPlayer(video, url, hlsModule, { live, onStatus }) {
   let Hls = null;
   try { Hls = (await import(hlsModule)).default; } catch { Hls = null; }
   if (Hls && Hls.isSupported()) {
-    const hls = new Hls({ lowLatencyMode: true, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5, manifestLoadingMaxRetry: 1000, manifestLoadingRetryDelay: 1000, levelLoadingMaxRetry: 1000 });
+    const hls = new Hls({ lowLatencyMode: true, liveSyncDuration: 1.5, liveMaxLatencyDuration: 5, maxLiveSyncPlaybackRate: 1.1, manifestLoadingMaxRetry: 1000, manifestLoadingRetryDelay: 1000, levelLoadingMaxRetry: 1000 });
     hls.on(Hls.Events.MANIFEST_PARSED, () => { onStatus(""); video.play().catch(() => {}); });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (!data.fatal) return;
