@@ -172,6 +172,7 @@ def build_site() -> dict:
                 reverse("scheduler:schedule"),
                 reverse("meetings:interpretation"),
                 reverse("meetings:detail", args=[meeting.pk]),
+                reverse("studio:new"),
             ],
         ),
     }

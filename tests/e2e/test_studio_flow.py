@@ -283,3 +283,27 @@ def test_host_edits_the_rundown_in_the_browser(studio_site, browser):
     host.wait_for_selector(f"[data-rundown-editor] > li:nth-last-child(2) h2:has-text('{company}')")
     host.goto(f"/studio/{show_id}/console/")  # the console's rundown follows the edit
     assert company in host.locator("[data-rundown]").inner_text()
+
+
+def test_organizer_schedules_a_show_in_the_browser(studio_site, browser):
+    url, _data = studio_site
+    organizer = page_for(browser, url)
+    login(organizer, "organizer@demo.bizweek.test", DEMO_PASSWORD)
+    organizer.goto("/studio/")
+    organizer.click("[data-new-show]")
+    organizer.fill("#id_title_ko", "수소 특집 라이브")
+    organizer.fill("#id_title_en", "Hydrogen special live")
+    organizer.select_option("#id_category", "hydrogen")
+    organizer.fill("#id_starts_at", "2030-05-20T14:00")  # the event's clock (Asia/Seoul)
+    organizer.fill("#id_ends_at", "2030-05-20T13:00")
+    organizer.click("[data-save-show]")
+    organizer.locator(".has-error .error").wait_for()  # ends before it starts: refused, kept
+    organizer.fill("#id_ends_at", "2030-05-20T15:00")
+    organizer.click("[data-save-show]")
+    organizer.wait_for_url(re.compile(r"/studio/\d+/console/rundown/$"))
+    organizer.goto("/studio/")
+    row = organizer.locator(".show-row", has_text="수소 특집 라이브")
+    starts = row.locator("time").first.get_attribute("datetime")
+    assert organizer.evaluate("s => new Date(s).toISOString()", starts) == (
+        "2030-05-20T05:00:00.000Z"
+    )

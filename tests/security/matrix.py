@@ -363,6 +363,9 @@ PAGES.update(
         "studio:health": ("GET", show, SHOW_RUNNERS),
         "studio:figures": ("GET", show, SHOW_RUNNERS),
         "studio:rundown": ("GET", show, SHOW_RUNNERS),
+        # Scheduling and changing shows is the organizers' job; the host runs them.
+        "studio:new": ("GET", None, ORGANIZER_ONLY),
+        "studio:edit": ("GET", show, ORGANIZER_ONLY),
         # Any signed-in person may ask for (here: cancel) a reminder; back to the show's page.
         "studio:remind": ("POST", show, {"anonymous": LOGIN, "*": 302}),
     }

@@ -206,3 +206,94 @@ def test_rundown_edits_refuse_bad_input_with_a_message(client, show, host):
     assert show.rundown.count() == 2
     item.refresh_from_db()
     assert item.planned_minutes == 10
+
+
+def _show_data(**fields):
+    data = {
+        "title_ko": "오아시스 라이브 PR 9: 수소",
+        "title_zh_hans": "绿洲直播 9：氢能",
+        "title_en": "Oasis live PR 9: Hydrogen",
+        "description_en": "Fuel cells from Changwon.",
+        "category": "hydrogen",
+        "starts_at": "2026-12-10T10:00",
+        "ends_at": "2026-12-10T11:30",
+        "host": "",
+    }
+    data.update(fields)
+    return data
+
+
+def test_organizer_schedules_a_show_in_the_event_time_zone(client, host):
+    from datetime import UTC, datetime
+
+    from bizweek.studio.models import BroadcastSession
+
+    event = factories.make_event(timezone="Asia/Seoul")
+    # The organizer's own zone is not the event's: the form still speaks in the venue's clock.
+    organizer = factories.make_organizer(timezone="Europe/Berlin")
+    client.force_login(organizer)
+    assert 'href="/studio/new/"' in client.get(reverse("studio:schedule")).content.decode()
+    page = client.get(reverse("studio:new")).content.decode()
+    assert "Asia/Seoul" in page and "Host Kim" in page
+    response = client.post(reverse("studio:new"), _show_data(host=host.pk))
+    session = BroadcastSession.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("studio:rundown", args=[session.pk])
+    assert (session.event, session.host, session.category) == (event, host, "hydrogen")
+    assert session.starts_at == datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+    assert session.ends_at == datetime(2026, 12, 10, 2, 30, tzinfo=UTC)
+    assert session.title_zh_hant == "綠洲直播 9：氫能"  # derived from Simplified Chinese
+    assert session.agenda_item.title_ko == "오아시스 라이브 PR 9: 수소"
+    assert "Oasis live PR 9: Hydrogen" in client.get(reverse("studio:schedule")).content.decode()
+    # Editing shows the same wall-clock times back and goes to the console.
+    edit = client.get(reverse("studio:edit", args=[session.pk])).content.decode()
+    assert 'value="2026-12-10T10:00"' in edit
+    response = client.post(
+        reverse("studio:edit", args=[session.pk]),
+        _show_data(host=host.pk, title_en="Hydrogen hour", ends_at="2026-12-10T12:00"),
+    )
+    assert response["Location"] == reverse("studio:console", args=[session.pk])
+    session.refresh_from_db()
+    assert (session.title_en, session.ends_at.hour) == ("Hydrogen hour", 3)
+    console = client.get(reverse("studio:console", args=[session.pk])).content.decode()
+    assert reverse("studio:edit", args=[session.pk]) in console
+
+
+def test_only_organizers_schedule_or_edit_shows(client, show, host, buyer_member):
+    from bizweek.studio.models import BroadcastSession
+
+    for user in (host, buyer_member):
+        client.force_login(user)
+        assert client.get(reverse("studio:new")).status_code == 403
+        assert client.post(reverse("studio:new"), _show_data()).status_code == 403
+        edit = reverse("studio:edit", args=[show.pk])
+        assert client.post(edit, _show_data(title_en="Hijacked")).status_code == 403
+        assert 'href="/studio/new/"' not in client.get(reverse("studio:schedule")).content.decode()
+    host_console = client.get(reverse("studio:console", args=[show.pk]))
+    assert reverse("studio:edit", args=[show.pk]) not in host_console.content.decode()
+    client.logout()
+    assert client.get(reverse("studio:new")).status_code == 302
+    assert BroadcastSession.objects.get().title_en == "Oasis live PR 1: Consumer goods"
+
+
+def test_bad_times_and_missing_title_get_a_message_in_the_users_language(client):
+    from bizweek.studio.models import BroadcastSession
+
+    factories.make_event()
+    client.force_login(factories.make_organizer())
+    page = client.post(
+        reverse("studio:new"), _show_data(ends_at="2026-12-10T09:00")
+    ).content.decode()
+    assert "The show must end after it starts." in page
+    page = client.post(
+        reverse("studio:new"), _show_data(ends_at="2026-12-11T10:00")
+    ).content.decode()
+    assert "A show may last at most 12 hours." in page
+    client.cookies["django_language"] = "ko"
+    page = client.post(
+        reverse("studio:new"),
+        _show_data(title_ko="", title_zh_hans="", title_en="", starts_at="tomorrow"),
+    ).content.decode()
+    assert "한 가지 이상의 언어로" in page  # the title
+    assert "올바른 날짜" in page  # Django's own message for an unreadable date and time
+    assert not BroadcastSession.objects.exists()

@@ -6,6 +6,8 @@ app_name = "studio"
 
 urlpatterns = [
     path("studio/", views.schedule, name="schedule"),
+    path("studio/new/", views.new_show, name="new"),
+    path("studio/<int:pk>/edit/", views.edit_show, name="edit"),
     path("studio/<int:pk>/", views.watch, name="watch"),
     path("studio/<int:pk>.ics", views.session_ics, name="ics"),
     path("studio/<int:pk>/request/", views.request_consultation, name="request"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -23,6 +24,7 @@ from bizweek.events.services import current_event
 
 from . import calendar, ingest, reminders, services
 from .consumers import broadcast_state
+from .forms import ShowForm
 from .models import BroadcastSession, SessionState
 
 HLS_NAME = re.compile(r"^(master\.m3u8|index\.m3u8|seg\d{6}\.ts|low\.m3u8|low\d{6}\.ts)$")
@@ -38,7 +40,54 @@ def schedule(request: HttpRequest) -> HttpResponse:
         (day, list(rows))
         for day, rows in groupby(sessions, key=lambda s: timezone.localtime(s.starts_at).date())
     ]
-    return render(request, "studio/schedule.html", {"event": event, "days": days})
+    return render(
+        request,
+        "studio/schedule.html",
+        {
+            "event": event,
+            "days": days,
+            "can_schedule": request.user.has_perm("studio.schedule_sessions"),
+        },
+    )
+
+
+def _edit_show(request: HttpRequest, session: BroadcastSession) -> HttpResponse:
+    """Create or change a show; its times are typed and shown in the event's time zone, since
+    organizers plan the programme in the venue's clock whatever zone their own account uses."""
+    if not request.user.has_perm("studio.schedule_sessions"):
+        raise PermissionDenied(_("Only the organizers can schedule shows."))
+    event = session.event
+    with timezone.override(ZoneInfo(event.timezone)):
+        form = ShowForm(request.POST or None, instance=session)
+        if request.method == "POST" and form.is_valid():
+            creating = session.pk is None
+            form.save()
+            messages.success(
+                request,
+                _("The show is scheduled. Now add the featured companies to its rundown.")
+                if creating
+                else _("The show is saved."),
+            )
+            target = "studio:rundown" if creating else "studio:console"
+            return redirect(target, pk=session.pk)
+        return render(
+            request,
+            "studio/show_form.html",
+            {"form": form, "session": session, "event": event, "zone": event.timezone},
+        )
+
+
+@login_required
+def new_show(request: HttpRequest) -> HttpResponse:
+    event = current_event(request)
+    if event is None:
+        raise Http404(_("There is no event to schedule shows in."))
+    return _edit_show(request, BroadcastSession(event=event))
+
+
+@login_required
+def edit_show(request: HttpRequest, pk: int) -> HttpResponse:
+    return _edit_show(request, _session(pk))
 
 
 @login_required
