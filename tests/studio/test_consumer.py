@@ -275,3 +275,34 @@ def test_unknown_show_is_refused(transactional_db):
         assert (await next_of(client, "error"))["code"] == "not_found"
 
     run(scenario)
+
+
+def test_a_viewer_who_has_gone_ends_its_writer_quietly(caplog):
+    """A send to a socket the viewer closed (uvicorn raises ClientDisconnected, an OSError) ends
+    that viewer's writer without an error in the server log; other failures are logged."""
+    import asyncio
+    import logging
+
+    from bizweek.studio.consumers import StudioConsumer
+
+    async def scenario() -> tuple[bool, int]:
+        consumer = StudioConsumer()
+        consumer.session_id = 1
+        consumer.outbox = asyncio.Queue()
+        calls = []
+
+        async def gone(event: dict) -> None:
+            calls.append(event)
+            raise OSError("client disconnected")
+
+        consumer.studio_presence = gone
+        consumer.outbox.put_nowait({"type": "studio.presence", "viewers": 1})
+        consumer.outbox.put_nowait({"type": "studio.presence", "viewers": 2})
+        writer = asyncio.create_task(consumer._write())
+        await asyncio.wait_for(writer, timeout=2)
+        return writer.done(), len(calls)
+
+    with caplog.at_level(logging.ERROR, logger="bizweek.studio.consumers"):
+        done, sent = asyncio.run(scenario())
+    assert done and sent == 1  # stopped at the first failed send, nothing more tried
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

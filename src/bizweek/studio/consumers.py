@@ -174,6 +174,8 @@ class StudioConsumer(AsyncJsonWebsocketConsumer):
                 continue
             try:
                 await handler(event)
+            except OSError:  # the viewer has gone (uvicorn's ClientDisconnected): stop writing
+                return
             except Exception:  # one viewer's broken socket must not end its writer silently
                 log.exception("studio %s: delivering %s", self.session_id, event["type"])
 
