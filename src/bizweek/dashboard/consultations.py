@@ -1,8 +1,11 @@
 """Consultation figures (상담건수, 상담액, 계약추진액, 계약체결액, MOU) from the meetings'
 outcomes and their two 상담일지, as SQL aggregates.
 
-Each meeting is joined once to its seller's log and once to its buyer's log (FilteredRelation),
-so a meeting is one row and every total is a SUM over rows:
+The figures sum `MeetingFigures` rows (`summed`): one per meeting, kept by database triggers
+(migration 0004) from the same join that `with_logs` and `aggregates` express here, which the
+meetings export reads and the tests compare the rows with. In that join each meeting is joined
+once to its seller's log and once to its buyer's log (FilteredRelation), so a meeting is one row
+and every total is a SUM over rows:
 
 * confirmed: both logs agree (the flags meetings.services.refresh_confirmation stores); the
   seller's USD value counts, once;
@@ -82,6 +85,22 @@ def aggregates(only: frozenset[str] | None = None) -> dict[str, Any]:
     if only is not None:
         result = {name: value for name, value in result.items() if name in only}
     return result
+
+
+def summed() -> dict[str, Any]:
+    """SUM expressions over `MeetingFigures` rows, under the names `aggregates` uses; amounts
+    come out in cents (`from_cents` turns a row's into Decimals)."""
+    return {"scheduled": Count("pk")} | {
+        name: Sum(name) for name in sorted((SUMMED - {"scheduled"}) | MONEY_KEYS)
+    }
+
+
+def from_cents(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Grouped `summed` rows with their amounts as exact Decimals of two places."""
+    for row in rows:
+        for name in MONEY_KEYS:
+            row[name] = Decimal(row[name] or 0).scaleb(-2)
+    return rows
 
 
 def columns() -> list:

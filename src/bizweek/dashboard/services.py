@@ -30,6 +30,7 @@ from bizweek.meetings.models import Meeting, MeetingState, Outcome
 from . import cache as figures_cache
 from . import consultations
 from .figures import Figures, Headline, Period, Table, rate
+from .models import MeetingFigures
 
 NAME_FIELDS = ("name_ko", "name_zh_hans", "name_zh_hant", "name_en")
 
@@ -190,20 +191,29 @@ def _meetings(period: Period, company: Company | None, event: Event | None) -> Q
     return meetings
 
 
+def _figures(
+    period: Period, company: Company | None, event: Event | None
+) -> QuerySet[MeetingFigures]:
+    """The scheduled meetings' figure rows (`MeetingFigures`) in the period."""
+    rows = MeetingFigures.objects.filter(period.instants("starts_at"), state=MeetingState.SCHEDULED)
+    if event is not None:
+        rows = rows.filter(event_id=event.pk)
+    if company is not None:
+        rows = rows.filter(Q(seller_id=company.pk) | Q(buyer_id=company.pk))
+    return rows
+
+
 def _slots(period: Period, company: Company | None, event: Event | None) -> list[dict[str, Any]]:
     """Consultation aggregates per buyer country and slot (meeting start): the countries, the
     days and the totals add up from these few hundred rows (countries x slots), so the
     meetings are read once for all three."""
-    meetings = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
-    return list(
-        consultations.with_logs(meetings)
-        .values("starts_at", "buyer__country")  # GROUP BY in the ORDER BY's order: one sort
-        .annotate(
-            scheduled=Count("pk"),
-            interpreted=Count("pk", filter=Q(needs_interpreter=True)),
-            **consultations.aggregates(),
+    return consultations.from_cents(
+        list(
+            _figures(period, company, event)
+            .values("starts_at", "buyer_country")  # GROUP BY in the ORDER BY's order: one sort
+            .annotate(**consultations.summed())
+            .order_by("starts_at", "buyer_country")
         )
-        .order_by("starts_at", "buyer__country")
     )
 
 
@@ -327,21 +337,28 @@ def _consultation_tables(
     """Consultations and amounts by buyer country, seller sector, seller and day: one more
     aggregate query (by exhibitor); sectors add up from the exhibitors' rows, countries and
     days from the slots'."""
-    held = _meetings(period, company, event).filter(state=MeetingState.SCHEDULED)
-    rows = consultations.with_logs(held)
-    aggs = consultations.aggregates(consultations.CELL_KEYS)  # only what the tables show
+    aggs = {
+        name: value
+        for name, value in consultations.summed().items()
+        if name in consultations.CELL_KEYS  # only what the tables show
+    }
     note = gettext_lazy(
         "Confirmed: both companies' logs agree. One side: reported by one company only, or "
         "the two disagree (the seller's figure counts). Amounts in USD at the event's rates."
     )
     columns = consultations.columns()
-    countries = consultations.fold(slots, lambda r: [r["buyer__country"]])
+    countries = consultations.fold(slots, lambda r: [r["buyer_country"]])
     by_country = sorted(
         ([country_name(code), *consultations.cells(total)] for code, total in countries.items()),
         key=lambda row: (-row[1], -row[2], str(row[0])),
     )
-    company_rows = list(
-        rows.values("seller").annotate(**aggs).order_by("-held", "-consultation_confirmed")
+    company_rows = consultations.from_cents(
+        list(
+            _figures(period, company, event)
+            .values("seller_id")
+            .annotate(**aggs)
+            .order_by("-held", "-consultation_confirmed")
+        )
     )
     sectors_of: dict[int, list[int | None]] = defaultdict(list)
     for company_id, sector_id in Company.sectors.through.objects.filter(
@@ -349,7 +366,9 @@ def _consultation_tables(
     ).values_list("company_id", "sector_id"):
         sectors_of[company_id].append(sector_id)
     sector_names = dict(Sector.objects.values_list("pk", "name"))
-    sector_totals = consultations.fold(company_rows, lambda r: sectors_of.get(r["seller"], [None]))
+    sector_totals = consultations.fold(
+        company_rows, lambda r: sectors_of.get(r["seller_id"], [None])
+    )
     by_sector = sorted(
         (
             [sector_names.get(pk, _("no sector")), *consultations.cells(total)]
@@ -362,7 +381,7 @@ def _consultation_tables(
         c["pk"]: localized_name(c, order=order)
         for c in Company.objects.filter(role=CompanyRole.SELLER).values("pk", *NAME_FIELDS)
     }
-    by_company = [[names.get(r["seller"], ""), *consultations.cells(r)] for r in company_rows]
+    by_company = [[names.get(r["seller_id"], ""), *consultations.cells(r)] for r in company_rows]
     zone = ZoneInfo(period.tz)
     days = consultations.fold(slots, lambda r: [r["starts_at"].astimezone(zone).date()])
     by_day = [[day, *consultations.cells(days[day])] for day in sorted(days)]
