@@ -6,18 +6,20 @@ each section (companies; booth visits; meetings, requests and logs) is cached un
 of what it was computed for (event, period, company, language) and of the data version of the
 tables it reads.
 
-The version is kept by the database itself: triggers (migration 0003) raise a counter in the
-single `FiguresVersion` row on every insert, update or delete of those tables, by any code
-path and any process (`update()`, `bulk_create`, `bizweek import`). Reading it is one
-primary-key query per page. A write and its counter become visible in the same commit, so a
-view that reads the new counter also reads the new rows: the first view after a change pays
-for the computation, the views after it are fast, and no view can be served figures older than
-the data it could read. Figures computed from newer rows than the counter they are stored
-under only make the next change recompute them.
+The version is kept by the database itself: triggers (migration 0003) raise a counter in a
+`FiguresVersion` row on every insert, update or delete of those tables, by any code path and
+any process (`update()`, `bulk_create`, `bizweek import`). Reading it is one query per page
+(one row on SQLite; on PostgreSQL up to 16, one per group of connections, summed). A write
+and its counter become visible in the same commit, so a view that reads the new counter also
+reads the new rows: the first view after a change pays for the computation, the views after it
+are fast, and no view can be served figures older than the data it could read. Figures
+computed from newer rows than the counter they are stored under only make the next change
+recompute them.
 
-On PostgreSQL the counter row is locked from a transaction's first write to those tables until
-its commit, so such transactions follow one another there (they are short: a booking, a log,
-a batch of booth visits).
+On PostgreSQL a counter row is locked from a transaction's first write to those tables until
+its commit. With one row such transactions went one at a time; each connection now raises the
+row its server process id picks (migration 0005), so only writers sharing a row wait for each
+other (bench/figures_writers.py measures it).
 """
 
 from __future__ import annotations
@@ -58,9 +60,19 @@ def _code_digest() -> str:
 
 
 def data_version() -> dict[str, Any]:
-    """The counters as committed now (one query)."""
-    row = FiguresVersion.objects.filter(pk=1).values(*_NO_ROW).first()
-    return row or dict(_NO_ROW)
+    """The counters as committed now (one query): summed over the rows (PostgreSQL spreads
+    them over 16, migration 0005), with a token naming the set of rows, so counters that
+    start again from nothing never meet old keys."""
+    rows = list(FiguresVersion.objects.values("id", *_NO_ROW).order_by("id"))
+    if not rows:
+        return dict(_NO_ROW)
+    if len(rows) == 1:
+        return rows[0]
+    names = ",".join(f"{row['id']}:{row['token']}" for row in rows)
+    version = {"token": hashlib.sha256(names.encode()).hexdigest()[:32]}
+    for name in ("companies", "visits", "meetings"):
+        version[name] = sum(row[name] for row in rows)
+    return version
 
 
 def cached(
