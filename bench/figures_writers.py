@@ -13,7 +13,9 @@ from W threads at once, each on its own meeting and its own database connection,
 seconds each, in three configurations side by side in one run (interleaved, so load drift
 hits all three alike):
 
-- ``deployed``: every trigger as migrated;
+- ``deployed``: every trigger as migrated (the counter spread over 16 rows, migration 0005);
+- ``one_counter_row``: as deployed, but every writer raising the same counter row (as before
+  migration 0005);
 - ``no_counter``: the counter triggers disabled (what the counter row costs);
 - ``no_triggers``: the counter and the per-meeting triggers disabled (what both cost).
 
@@ -48,7 +50,7 @@ from benchlib import git_head, loadavg, machine  # noqa: E402
 
 DEFAULT_URL = "postgres://bizweek:bizweek@127.0.0.1:5432/bizweek_bench_writers"
 COUNTER_TABLES = ("meetings_consultationlog", "meetings_meeting", "meetings_meetingoutcome")
-CONFIGS = ("deployed", "no_counter", "no_triggers")
+CONFIGS = ("deployed", "one_counter_row", "no_counter", "no_triggers")
 
 
 def ensure_database(url: str) -> None:
@@ -113,8 +115,15 @@ def setup(url: str, writers: int) -> list[tuple]:
 
 
 def set_triggers(config: str) -> None:
+    from importlib import import_module
+
     from django.db import connection
 
+    shards = import_module("bizweek.dashboard.migrations.0005_figures_version_shards")
+    row = "1" if config == "one_counter_row" else f"1 + mod(pg_backend_pid(), {shards.SHARDS})"
+    with connection.cursor() as cursor:
+        for column in shards.COLUMNS:
+            cursor.execute(shards._function(column, row))
     counter = "DISABLE" if config in ("no_counter", "no_triggers") else "ENABLE"
     figures = "DISABLE" if config == "no_triggers" else "ENABLE"
     with connection.cursor() as cursor:
@@ -215,8 +224,8 @@ def main() -> None:
                 "commits_per_second": statistics.median(
                     r.get("commits_per_second", 0) for r in runs
                 ),
-                "p50_ms": statistics.median(r.get("p50_ms", 0) for r in runs),
-                "p99_ms": statistics.median(r.get("p99_ms", 0) for r in runs),
+                "p50_ms": round(statistics.median(r.get("p50_ms", 0) for r in runs), 2),
+                "p99_ms": round(statistics.median(r.get("p99_ms", 0) for r in runs), 2),
                 "runs": runs,
             }
     ratios = {
@@ -231,6 +240,11 @@ def main() -> None:
                 / max(summary["no_counter"][str(w)]["commits_per_second"], 1e-9),
                 3,
             ),
+            "deployed_vs_one_counter_row": round(
+                summary["deployed"][str(w)]["commits_per_second"]
+                / max(summary["one_counter_row"][str(w)]["commits_per_second"], 1e-9),
+                3,
+            ),
         }
         for w in args.writers
     }
@@ -242,8 +256,9 @@ def main() -> None:
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "what": (
             "meetings.services.file_log from W threads (own meeting and connection each) on "
-            "PostgreSQL, for --seconds per run, with the figures triggers as deployed, without "
-            "the data-version counter, and without any figures trigger; configurations "
+            "PostgreSQL, for --seconds per run, with the figures triggers as deployed, with the "
+            "data-version counter in one row, without the counter, and without any figures "
+            "trigger; configurations "
             "interleaved, median of the rounds"
         ),
         "seconds_per_run": args.seconds,
