@@ -307,3 +307,22 @@ def test_organizer_schedules_a_show_in_the_browser(studio_site, browser):
     assert organizer.evaluate("s => new Date(s).toISOString()", starts) == (
         "2030-05-20T05:00:00.000Z"
     )
+    # Cancelled from the show's editor after a confirmation step: the schedule marks it, and a
+    # viewer who has its page open is told at once (over the show's WebSocket).
+    show_id = int(re.search(r"/studio/(\d+)/", row.locator("a").first.get_attribute("href"))[1])
+    viewer = page_for(browser, url)
+    with viewer.expect_websocket() as opened:
+        viewer.goto(f"/studio/{show_id}/")
+    opened.value.wait_for_event("framereceived")  # the welcome: the viewer is in the show
+    status = viewer.locator("[data-player-status]")
+    assert status.inner_text() == "The show has not started yet."
+    organizer.goto(f"/studio/{show_id}/edit/")
+    organizer.click("[data-cancel-show]")
+    organizer.wait_for_url(re.compile(rf"/studio/{show_id}/cancel/$"))
+    organizer.click("[data-confirm-cancel]")
+    organizer.wait_for_url(re.compile(r"/studio/$"))
+    row.locator("[data-cancelled]").wait_for(state="visible")
+    viewer.wait_for_function(
+        "document.querySelector('[data-player-status]').textContent === 'This show is cancelled.'"
+    )
+    viewer.context.close()

@@ -91,6 +91,52 @@ def edit_show(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def cancel_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a show that has not started: a confirmation page (GET), then the change (POST)."""
+    return _cancel_or_restore(request, pk, restore=False)
+
+
+@login_required
+def restore_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a cancelled show back on the programme, with the same confirmation step."""
+    return _cancel_or_restore(request, pk, restore=True)
+
+
+def _cancel_or_restore(request: HttpRequest, pk: int, *, restore: bool) -> HttpResponse:
+    if not request.user.has_perm("studio.schedule_sessions"):
+        raise PermissionDenied(_("Only the organizers can cancel or restore shows."))
+    session = _session(pk)
+    if request.method == "POST":
+        try:
+            if restore:
+                services.restore(session, by=request.user)
+            else:
+                services.cancel(session, by=request.user)
+        except services.Refused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("studio:edit", pk=session.pk)
+        _tell_viewers(session)  # open show pages change their status line at once
+        messages.success(
+            request,
+            _("The show is back on the programme; its reminders are set again.")
+            if restore
+            else _("The show is cancelled. Everyone who asked for a reminder is being told."),
+        )
+        return redirect("studio:schedule")
+    possible = session.state == (SessionState.CANCELLED if restore else SessionState.SCHEDULED)
+    return render(
+        request,
+        "studio/cancel.html",
+        {
+            "session": session,
+            "restore": restore,
+            "possible": possible,
+            "subscribers": session.reminders.filter(user__is_active=True).count(),
+        },
+    )
+
+
+@login_required
 @require_POST
 def remind(request: HttpRequest, pk: int) -> HttpResponse:
     """Subscribe to (or cancel) the reminder before a show, from the schedule or its page."""
@@ -256,7 +302,11 @@ def rundown(request: HttpRequest, pk: int) -> HttpResponse:
 def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     session = _run(request, pk)
     if action == "live":
-        services.go_live(session, by=request.user)
+        try:
+            services.go_live(session, by=request.user)
+        except services.Refused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("studio:console", pk=pk)
         _tell_viewers(session)
         messages.success(request, _("The show is live. Start your encoder."))
     elif action == "end":
