@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -256,6 +257,7 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
             "rundown": services.rundown_of(session),
             "rtmp_url": f"rtmp://{settings.BIZWEEK_RTMP_PUBLIC_HOST}:{port}/live",
             "health": health,
+            "renditions": renditions_label(health),
             "card": services.current_card(session),
             "destinations": list(session.destinations.all()),
         },
@@ -345,7 +347,28 @@ def health(request: HttpRequest, pk: int) -> JsonResponse:
     session = _run(request, pk)
     data = ingest.read_health(session.pk)
     data["session_state"] = session.state
+    data["renditions_label"] = renditions_label(data)
     return JsonResponse(data)
+
+
+def renditions_label(health: dict) -> str | None:
+    """What the console says of the ladder, in the reader's language and time zone: both
+    renditions, or 720p alone, and if so since when the server stepped down and why."""
+    renditions = health.get("renditions")
+    if not renditions:
+        return None
+    names = " + ".join(renditions)
+    at = health.get("stepped_down_at")
+    if not at:
+        return names
+    try:
+        moment = timezone.localtime(datetime.fromisoformat(at)).strftime("%H:%M:%S")
+    except ValueError:
+        moment = "?"
+    return _(
+        "%(renditions)s only: stepped down at %(time)s because the server fell behind real "
+        "time (%(speed)s×)"
+    ) % {"renditions": names, "time": moment, "speed": health.get("step_down_speed") or "?"}
 
 
 def hls(request: HttpRequest, pk: int, name: str) -> HttpResponse:
