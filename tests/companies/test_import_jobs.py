@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
@@ -183,3 +184,15 @@ def test_uploads_are_deleted_when_the_job_ends_or_never_runs(organizer, settings
     jobs.execute(recent.pk)
     recent.refresh_from_db()
     assert recent.state == ImportState.DONE and recent.report["ok"]
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes connections: committed data
+def test_a_worker_starting_sweeps_stale_uploads(settings, tmp_path):
+    """`serve --no-jobs` runs no periodic loop: `bizweek worker` sweeps when it starts."""
+    settings.DATA_DIR = tmp_path
+    stale = jobs.import_dir() / "left-behind.upload"
+    stale.write_bytes(b"name\n")
+    old = (timezone.now() - timedelta(days=2)).timestamp()
+    os.utime(stale, (old, old))
+    call_command("worker", batch=True, interval=0)
+    assert not stale.exists()

@@ -48,6 +48,7 @@ def test_organizer_cancels_after_confirming_and_subscribers_are_told(client, upc
     client.force_login(organizer)
     edit = client.get(f"/studio/{upcoming.pk}/edit/").content.decode()
     assert f'href="/studio/{upcoming.pk}/cancel/"' in edit
+    assert f'href="/studio/{upcoming.pk}/cancel/"' in client.get("/studio/").content.decode()
     confirm = client.get(f"/studio/{upcoming.pk}/cancel/")
     assert confirm.status_code == 200 and "data-confirm-cancel" in confirm.content.decode()
     assert "2 people asked for a reminder" in confirm.content.decode()
@@ -72,6 +73,7 @@ def test_organizer_cancels_after_confirming_and_subscribers_are_told(client, upc
 
     schedule = client.get("/studio/").content.decode()
     assert "data-cancelled" in schedule and "data-remind-me" not in schedule
+    assert f'href="/studio/{upcoming.pk}/restore/"' in schedule  # the organizer's way back
     page = client.get(f"/studio/{upcoming.pk}/").content.decode()
     assert "This show is cancelled." in page and "data-remind" not in page
     assert b"STATUS:CANCELLED" in client.get(f"/studio/{upcoming.pk}.ics").content
