@@ -3,13 +3,20 @@ the request returns at once, the worker records its progress, and the report is 
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
 from bizweek.audit.models import AuditEntry
 from bizweek.companies import jobs
 from bizweek.companies.importing import CompanyImporter
+from bizweek.companies.jobs import run_import
 from bizweek.companies.models import Company, ImportJob, ImportState
 from bizweek.core.tasks import run_pending_jobs
 from tests import factories
@@ -99,6 +106,7 @@ def test_large_file_is_written_in_chunks_with_progress_and_still_all_or_nothing(
     job.refresh_from_db()
     assert job.state == ImportState.FAILED and "nothing was written" in job.report["summary"]
     assert Company.objects.count() == 200
+    assert not (jobs.import_dir() / job.stored_name).exists()  # a failed job keeps no upload
 
 
 def test_only_organizers_see_an_import_job(client, organizer, exhibitor):
@@ -109,3 +117,82 @@ def test_only_organizers_see_an_import_job(client, organizer, exhibitor):
     client.force_login(factories.make_organizer(email="other-org@example.test"))
     html = client.get(reverse("companies:import_job", args=[job.pk])).content.decode()
     assert "&lt;b&gt;x&lt;/b&gt;.csv" in html and "<b>x</b>" not in html
+
+
+def _age(job: ImportJob, **delta: float) -> None:
+    """Move the job's own timestamps back, as if it had been uploaded that long ago."""
+    past = timezone.now() - timedelta(**delta)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=past, updated_at=past)
+    job.refresh_from_db()
+
+
+def test_job_page_says_why_it_waits_when_no_worker_took_it(client, organizer):
+    organizer.language = "ko"
+    organizer.save()
+    client.force_login(organizer)
+    client.post(reverse("companies:import"), {"kind": "companies", "file": _upload(GOOD_ROWS)})
+    job = ImportJob.objects.get()
+    assert job.task_id and DBTaskResult.objects.ready().filter(id=job.task_id).exists()
+    url = reverse("companies:import_job_progress", args=[job.pk])
+    assert client.get(url).json()["waiting"] is None  # a worker polls every second: no alarm yet
+    _age(job, seconds=20)
+    waiting = client.get(url).json()["waiting"]
+    assert "bizweek worker" in waiting and "백그라운드" in waiting  # in the organizer's language
+    page = client.get(reverse("companies:import_job", args=[job.pk])).content.decode()
+    assert 'id="import-waiting"' in page and "bizweek worker" in page
+    # A worker busy with an earlier job is a different reason, with a different remedy.
+    other = run_import.enqueue(0)
+    DBTaskResult.objects.get(id=other.id).claim("worker-1")
+    with translation.override("en"):
+        assert "busy with 1 earlier job" in jobs.waiting_notice(job)
+    # Once the worker claims this job the notice goes, before the job row changes state.
+    DBTaskResult.objects.get(id=job.task_id).claim("worker-1")
+    assert jobs.waiting_notice(job) is None
+
+
+def test_uploads_are_deleted_when_the_job_ends_or_never_runs(organizer, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+
+    def start(rows) -> ImportJob:
+        upload = _upload(rows)
+        return jobs.start_import(organizer, upload, kind="companies", dry_run=True, invite=False)
+
+    failing = start([dict(GOOD_ROWS[0], timezone="Mars/Olympus")])
+    jobs.execute(failing.pk)  # a report with errors: the file goes all the same
+    assert not (jobs.import_dir() / failing.stored_name).exists()
+
+    forgotten, recent = start(GOOD_ROWS), start(GOOD_ROWS)
+    _age(forgotten, hours=25)
+    orphan_old = jobs.import_dir() / "old.upload"  # e.g. a job row deleted in the admin
+    orphan_old.write_bytes(b"name\n")
+    old = (timezone.now() - timedelta(hours=30)).timestamp()
+    os.utime(orphan_old, (old, old))
+    orphan_new = jobs.import_dir() / "new.upload"  # a job being created this very moment
+    orphan_new.write_bytes(b"name\n")
+
+    assert jobs.sweep_uploads() == 2
+    left = sorted(path.name for path in jobs.import_dir().iterdir())
+    assert left == sorted([recent.stored_name, "new.upload"])
+    forgotten.refresh_from_db()
+    assert forgotten.state == ImportState.FAILED and forgotten.finished
+    assert "upload it again" in forgotten.report["summary"]
+    jobs.execute(forgotten.pk)  # a worker that starts later does not import it
+    forgotten.refresh_from_db()
+    assert forgotten.state == ImportState.FAILED and not Company.objects.exists()
+    recent.refresh_from_db()
+    assert recent.state == ImportState.QUEUED
+    jobs.execute(recent.pk)
+    recent.refresh_from_db()
+    assert recent.state == ImportState.DONE and recent.report["ok"]
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes connections: committed data
+def test_a_worker_starting_sweeps_stale_uploads(settings, tmp_path):
+    """`serve --no-jobs` runs no periodic loop: `bizweek worker` sweeps when it starts."""
+    settings.DATA_DIR = tmp_path
+    stale = jobs.import_dir() / "left-behind.upload"
+    stale.write_bytes(b"name\n")
+    old = (timezone.now() - timedelta(days=2)).timestamp()
+    os.utime(stale, (old, old))
+    call_command("worker", batch=True, interval=0)
+    assert not stale.exists()

@@ -4,9 +4,11 @@ its progress, then the report, and the companies are in the hall (issue 14, find
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from bizweek.companies import jobs
 from bizweek.companies.importing import CompanyImporter
 from bizweek.companies.models import Company
 from bizweek.core.tasks import run_pending_jobs
@@ -38,6 +40,13 @@ def test_organizer_uploads_a_spreadsheet_and_watches_it_import(new_page, tmp_pat
     assert page.locator("[data-import-state=queued]").is_visible()
     assert page.locator("#import-bar").get_attribute("value") == "0"
     assert not Company.objects.exists()
+    # No worker runs in this test: once the job has waited too long the page says so (polled,
+    # without a reload), in Korean, with the command to run.
+    assert page.locator("#import-waiting").is_hidden()
+    monkeypatch.setattr(jobs, "WAIT_NOTICE_AFTER", timedelta(0))
+    notice = page.locator("#import-waiting")
+    notice.wait_for(state="visible")
+    assert "bizweek worker" in notice.inner_text() and "작업기" in notice.inner_text()
 
     run_pending_jobs()  # the worker (bizweek worker / the serve thread) picks the job up
     page.wait_for_selector("#import-report.ok")

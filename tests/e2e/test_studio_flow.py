@@ -248,6 +248,58 @@ def test_browser_ingest_goes_live_and_a_viewer_plays_it(studio_site, camera_brow
     assert (data / "studio" / str(show_id) / "index.m3u8").exists()
 
 
+def test_console_sends_again_with_the_same_camera_after_a_listener_restart(
+    studio_site, camera_browser
+):
+    """The server stepped down to one rendition and restarted the show's listener: the console
+    reconnects by itself with the capture it has (the camera is not asked for again) and a new
+    WebM header. The server's side of this is tests/studio/test_browser_ingest.py; here the
+    ingest socket is played by the test, so no real slowness is needed."""
+    url, _data = studio_site
+    host = page_for(camera_browser, url)
+    host.add_init_script(
+        "const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);"
+        "window.captures = 0;"
+        "navigator.mediaDevices.getUserMedia = (c) => { window.captures += 1; return real(c); };"
+    )
+    connections: list[list[bytes]] = []
+
+    def ingest_socket(ws) -> None:
+        frames: list[bytes] = []
+        connections.append(frames)
+        first = len(connections) == 1
+
+        def received(message) -> None:
+            if isinstance(message, bytes):
+                frames.append(message)
+                if first and len(frames) == 1:
+                    ws.send('{"type": "error", "code": "restart", "message": "Sending again"}')
+                    ws.close(code=4503)
+
+        ws.on_message(received)
+        ws.send('{"type": "ready", "max_chunk_bytes": 524288}')
+
+    host.route_web_socket(re.compile(r"/ws/studio/\d+/ingest/$"), ingest_socket)
+    login(host, HOST, DEMO_PASSWORD)
+    host.goto("/studio/")
+    host.click("a:has-text('PR 5:')")
+    show_id = int(re.search(r"/studio/(\d+)/", host.url).group(1))
+    host.goto(f"/studio/{show_id}/console/")
+    host.click("[data-go-live]")
+    host.click("[data-ingest-start]")
+    host.wait_for_function("window.captures === 1")
+    deadline = time.monotonic() + 30
+    while not (len(connections) >= 2 and connections[1]) and time.monotonic() < deadline:
+        host.wait_for_timeout(200)
+    assert len(connections) == 2 and connections[1], connections
+    assert connections[1][0][:4] == b"\x1a\x45\xdf\xa3"  # a fresh WebM (EBML) header
+    host.wait_for_selector("[data-browser-ingest][data-ingest-state=sending]")
+    assert host.evaluate("window.captures") == 1 and host.inner_text("[data-ingest-error]") == ""
+    host.click("[data-ingest-stop]")
+    host.wait_for_selector("[data-browser-ingest][data-ingest-state=stopped]")
+    host.click("[data-end]")
+
+
 def test_viewer_asks_for_a_reminder_on_the_schedule(studio_site, browser):
     url, data = studio_site
     buyer = page_for(browser, url)
@@ -307,3 +359,22 @@ def test_organizer_schedules_a_show_in_the_browser(studio_site, browser):
     assert organizer.evaluate("s => new Date(s).toISOString()", starts) == (
         "2030-05-20T05:00:00.000Z"
     )
+    # Cancelled from the show's editor after a confirmation step: the schedule marks it, and a
+    # viewer who has its page open is told at once (over the show's WebSocket).
+    show_id = int(re.search(r"/studio/(\d+)/", row.locator("a").first.get_attribute("href"))[1])
+    viewer = page_for(browser, url)
+    with viewer.expect_websocket() as opened:
+        viewer.goto(f"/studio/{show_id}/")
+    opened.value.wait_for_event("framereceived")  # the welcome: the viewer is in the show
+    status = viewer.locator("[data-player-status]")
+    assert status.inner_text() == "The show has not started yet."
+    organizer.goto(f"/studio/{show_id}/edit/")
+    organizer.click("[data-cancel-show]")
+    organizer.wait_for_url(re.compile(rf"/studio/{show_id}/cancel/$"))
+    organizer.click("[data-confirm-cancel]")
+    organizer.wait_for_url(re.compile(r"/studio/$"))
+    row.locator("[data-cancelled]").wait_for(state="visible")
+    viewer.wait_for_function(
+        "document.querySelector('[data-player-status]').textContent === 'This show is cancelled.'"
+    )
+    viewer.context.close()

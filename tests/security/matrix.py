@@ -366,6 +366,9 @@ PAGES.update(
         # Scheduling and changing shows is the organizers' job; the host runs them.
         "studio:new": ("GET", None, ORGANIZER_ONLY),
         "studio:edit": ("GET", show, ORGANIZER_ONLY),
+        # Cancelling or restoring a show: a confirmation page, then a POST (organizers only).
+        "studio:cancel": ("GET", show, ORGANIZER_ONLY),
+        "studio:restore": ("GET", show, ORGANIZER_ONLY),
         # Any signed-in person may ask for (here: cancel) a reminder; back to the show's page.
         "studio:remind": ("POST", show, {"anonymous": LOGIN, "*": 302}),
     }

@@ -16,6 +16,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
+from django.utils import timezone
 
 from bizweek.studio import browser_ingest, ingest
 from bizweek.studio.models import BroadcastSession, SessionState
@@ -162,6 +163,26 @@ def test_ffmpeg_failing_is_shown_to_the_console(show, host):
 
     run(scenario)
     assert not browser_ingest.browser_ingest_active(show.pk)
+
+
+def test_listener_stepping_down_asks_the_console_to_send_again(show, host):
+    """The server fell behind and restarted the show's listener with one rendition, cutting
+    this browser's stream: the console is asked to reconnect, not told that it failed."""
+    go_live(show)
+    waiting_listener(show, port=1)
+    chunks = webm_chunks(seconds=1.0)
+
+    async def scenario():
+        client = await opened(show, host)
+        assert (await client.receive_json_from(timeout=15))["type"] == "ready"
+        health = {"state": "waiting", "port": 1, "stepped_down_at": timezone.now().isoformat()}
+        await database_sync_to_async(cache.set)(ingest.health_key(show.pk), health, 30)
+        for chunk in chunks:
+            await client.send_to(bytes_data=chunk)
+        await refused_with(client, "restart", browser_ingest.CLOSE_RESTART)
+
+    run(scenario)
+    assert not browser_ingest.browser_ingest_active(show.pk)  # free for the new connection
 
 
 def test_show_ended_while_sending_is_said_so(show, host):

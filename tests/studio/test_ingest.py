@@ -239,3 +239,80 @@ def test_without_the_ladder_the_master_playlist_lists_one_rendition(show, settin
     master = client.get(f"/studio/{show.pk}/hls/master.m3u8").content.decode()
     assert [line for line in master.splitlines() if line.endswith(".m3u8")] == ["index.m3u8"]
     assert client.get(f"/studio/{show.pk}/hls/other.m3u8").status_code == 404
+
+
+def test_falling_behind_real_time_is_told_from_a_pause_and_from_keeping_up():
+    """ffmpeg's media time against the wall clock over a few seconds of its progress reports:
+    slow for SLOW_SECONDS marks the step-down; an encoder that pauses, or a speed back at
+    real time, does not."""
+    listener = ingest.Listener(1, "key", 0, ladder=True)
+    listener.health = {}
+    clock = {"wall": 0.0, "media": 0.0}
+
+    def feed(seconds: float, speed: float) -> None:
+        """Progress reports every 0.5 s for `seconds`, media time advancing at `speed`."""
+        for _step in range(int(seconds * 2)):
+            clock["wall"] += 0.5
+            clock["media"] += 0.5 * speed
+            listener._track_speed(clock["wall"], int(clock["media"] * 1e6))
+
+    feed(20, 1.0)  # twenty seconds at real time
+    assert listener.health["speed"] == 1.0 and not listener.step_down_due
+    feed(1.5, 0.8)  # a short hiccup
+    assert listener.health["speed"] < 0.95
+    feed(10, 1.0)  # caught up: below the threshold for less than SLOW_SECONDS
+    assert not listener.step_down_due and listener.health["speed"] == 1.0
+    clock["wall"] += 8  # the encoder paused: no frames, no reports, no media time
+    feed(10, 1.0)
+    assert not listener.step_down_due and listener.health["speed"] == 1.0
+    feed(12, 0.8)  # behind for good
+    assert listener.step_down_due and listener.step_down_speed == 0.8
+
+    single = ingest.Listener(2, "key", 0, ladder=False)  # nothing to step down from
+    single.health = {}
+    for step in range(40):
+        single._track_speed(step * 0.5, int(step * 0.5 * 0.5 * 1e6))
+    assert single.health["speed"] == 0.5 and not single.step_down_due
+
+
+def test_a_ladder_that_falls_behind_steps_down_to_720p_for_the_rest_of_the_show(
+    show, host, supervisor, settings, client, monkeypatch, caplog
+):
+    """A real listener, told that even real time is too slow, restarts with 720p alone; the
+    360p playlist leaves the master playlist; the console's health says when and why."""
+    settings.BIZWEEK_STUDIO_LADDER = "1"
+    monkeypatch.setattr(ingest, "SLOW_SPEED", 50.0)
+    monkeypatch.setattr(ingest, "SLOW_SECONDS", 1.0)
+    monkeypatch.setattr(ingest, "SPEED_WINDOW", 1.0)
+    live(show)
+    port = wait_for(lambda: ingest.read_health(show.pk).get("port"))
+
+    def stepped_and_recording() -> bool:
+        health = ingest.read_health(show.pk)
+        return bool(
+            health.get("stepped_down_at")
+            and health.get("renditions") == ["720p"]
+            and health.get("state") == "receiving"
+            and len(segments(show)) >= 3
+        )
+
+    encoder = push_until(port, show.stream_key, 30, stepped_and_recording)  # OBS reconnects
+    encoder.kill()
+    encoder.wait()
+    listener = supervisor.listeners[show.pk]
+    assert listener.ladder is False and listener.restarts >= 1
+    out = ingest.hls_dir(show.pk)
+    assert not (out / "low.m3u8").exists()
+    assert (out / "low-stopped.m3u8").read_text().rstrip().endswith("#EXT-X-ENDLIST")
+    master = client.get(f"/studio/{show.pk}/hls/master.m3u8").content.decode()
+    assert [line for line in master.splitlines() if line.endswith(".m3u8")] == ["index.m3u8"]
+    assert any("stepping down to one rendition" in r.getMessage() for r in caplog.records)
+    client.force_login(host)
+    health = client.get(f"/studio/{show.pk}/health.json").json()
+    assert health["renditions_label"].startswith("720p only: stepped down at")
+    assert "720p only" in client.get(f"/studio/{show.pk}/console/").content.decode()
+    # A new key restarts the listener: still one rendition (the machine has not got faster).
+    services.regenerate_key(show, by=host)
+    wait_for(lambda: supervisor.listeners[show.pk].key == show.stream_key)
+    assert supervisor.listeners[show.pk].ladder is False
+    assert ingest.read_health(show.pk)["renditions"] == ["720p"]

@@ -24,6 +24,8 @@ ACTIONS = {
     "exchange_rate.changed": gettext_lazy("Exchange rate changed"),
     "nudges.switched": gettext_lazy("Reminders switched"),
     "moderation": gettext_lazy("Moderation"),
+    "show.cancelled": gettext_lazy("Show cancelled"),
+    "show.restored": gettext_lazy("Show restored"),
 }
 
 

@@ -200,6 +200,7 @@ class ImportJob(models.Model):
     kind = models.CharField(max_length=10, default="companies")
     file_name = models.CharField(max_length=255)  # as uploaded, for the page and the audit log
     stored_name = models.CharField(max_length=100, blank=True)  # under DATA_DIR/imports/
+    task_id = models.CharField(max_length=64, blank=True)  # the queued django-tasks result
     dry_run = models.BooleanField(default=False)
     invite = models.BooleanField(default=False)
     language = models.CharField(max_length=10, default="en")

@@ -1,5 +1,5 @@
-"""Periodic work: meeting reminders, outcomes of finished meetings and expiring stale
-requests (run by `bizweek serve`)."""
+"""Periodic work: meeting reminders, outcomes of finished meetings, expiring stale
+requests and deleting stale import uploads (run by `bizweek serve`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def run_once() -> tuple[int, int]:
 
     reminded, expired = send_due_reminders() + _send_show_reminders(), expire_stale()
     decided = decide_due_outcomes()  # meetings whose slot ended: held, partial or no-show
+    _sweep_import_uploads()
     if decided:
         logger.info("decided the outcome of %d meeting(s)", decided)
     return reminded, expired
@@ -33,6 +34,17 @@ def _send_show_reminders() -> int:
     except Exception:  # the meetings' reminders and expiries go on
         logger.exception("could not send show reminders")
         return 0
+
+
+def _sweep_import_uploads() -> None:
+    """Spreadsheet uploads no import job will read again are deleted (companies/jobs.py)."""
+    try:
+        from bizweek.companies.jobs import sweep_uploads
+
+        if deleted := sweep_uploads():
+            logger.info("deleted %d stale import upload(s)", deleted)
+    except Exception:  # the reminders and expiries go on
+        logger.exception("could not sweep the import uploads")
 
 
 NUDGE_EVERY = 3600.0  # seconds; the job itself reminds each person at most every two days

@@ -36,6 +36,8 @@ KINDS = {
     "move_declined",
     "message_received",
     "show_reminder",  # studio/reminders.py
+    "show_cancelled",
+    "show_restored",
 }
 
 

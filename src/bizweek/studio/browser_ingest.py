@@ -52,6 +52,7 @@ CLOSE_BUSY = 4409
 CLOSE_NOT_LIVE = 4410
 CLOSE_BAD_DATA = 4400
 CLOSE_FAILED = 4500
+CLOSE_RESTART = 4503  # the listener restarted (stepped down to one rendition): send again
 
 
 def lock_key(session_id: int) -> str:
@@ -185,6 +186,16 @@ class BrowserIngestConsumer(AsyncWebsocketConsumer):
             if state != SessionState.LIVE:
                 # Someone ended the show: its listener stopped, so ffmpeg lost its destination.
                 await self.refuse("ended", _("The show has ended."), CLOSE_NOT_LIVE)
+                return
+            health = await sync_to_async(ingest.read_health)(self.session_id)
+            if ingest.just_stepped_down(health):
+                # The server fell behind and restarted the listener with one rendition: the
+                # console opens a new connection with the same camera (a new WebM header).
+                await self.refuse(
+                    "restart",
+                    _("The server switched to one picture size to keep up. Sending again…"),
+                    CLOSE_RESTART,
+                )
                 return
             await self.refuse(
                 "encoder_failed",

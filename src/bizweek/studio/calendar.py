@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from .models import BroadcastSession
+from .models import BroadcastSession, SessionState
 
 
 def ics(session: BroadcastSession, request: HttpRequest) -> bytes:
@@ -28,5 +28,7 @@ def ics(session: BroadcastSession, request: HttpRequest) -> bytes:
     event.add("url", url)
     event.add("location", url)
     event.add("description", f"{session.description}\n{url}".strip())
+    if session.state == SessionState.CANCELLED:  # calendars strike it through or drop it
+        event.add("status", "CANCELLED")
     calendar.add_component(event)
     return calendar.to_ical()

@@ -28,6 +28,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +46,15 @@ SLAVE_FAILED = re.compile(r"Slave muxer #(\d+) failed: (.*?)(?:, continuing|$)")
 REFUSED_PATTERNS = ("Unexpected stream", "App field don't match up")
 STALL_SECONDS = 8.0  # no new frame for this long while receiving: the encoder is dead
 HEALTH_TTL = 30
+# Falling behind real time: ffmpeg's media time advancing slower than the wall clock, measured
+# over SPEED_WINDOW seconds of its progress reports (its own `speed=` is an average since the
+# start, which after an hour at 1.0x hardly moves). Below SLOW_SPEED for SLOW_SECONDS on
+# end, the ladder steps down to 720p alone, for the rest of the show.
+SPEED_WINDOW = 4.0
+SLOW_SPEED = 0.95
+SLOW_SECONDS = 5.0
+PAUSE_SECONDS = 2.0  # no progress report for this long: the encoder paused, not ffmpeg slow
+STOPPED_SUFFIX = "-stopped.m3u8"  # a rendition dropped mid-show: kept on disk, not offered
 
 
 def ffmpeg_exe() -> str:
@@ -200,6 +210,12 @@ class Listener:
     process: subprocess.Popen | None = None
     restarts: int = 0
     health: dict = field(default_factory=dict)
+    ladder: bool = field(default_factory=lambda: ladder_enabled())
+    stepped_down_at: str | None = None
+    step_down_speed: float | None = None
+    step_down_due: bool = False
+    slow_since: float = 0.0
+    samples: deque = field(default_factory=deque)  # (wall clock, ffmpeg's out_time in µs)
     last_frame: int = -1
     last_frame_at: float = 0.0
     refused: int = 0
@@ -209,11 +225,18 @@ class Listener:
         out = hls_dir(self.session_id)
         out.mkdir(parents=True, exist_ok=True)
         self.last_frame, self.last_frame_at = -1, 0.0
+        self.samples.clear()
+        self.slow_since, self.step_down_due = 0.0, False
+        heights = [height for height, *_rest in RENDITIONS[: 2 if self.ladder else 1]]
         self.health = {
             "state": "waiting",
             "port": self.port,
             "restarts": self.restarts,
             "refused": self.refused,
+            "renditions": [f"{height}p" for height in heights],
+            "stepped_down_at": self.stepped_down_at,
+            "step_down_speed": self.step_down_speed,
+            "speed": None,
             "fps": 0.0,
             "bitrate_kbps": 0.0,
             "dropped_frames": 0,
@@ -224,7 +247,7 @@ class Listener:
             ],
         }
         self.process = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
-            command(self.port, self.key, out, self.destinations),
+            command(self.port, self.key, out, self.destinations, ladder=self.ladder),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -269,7 +292,32 @@ class Listener:
             bitrate_kbps=float(bitrate.group(1)) if bitrate else recent_kbps(self.session_id),
             dropped_frames=int(_float(block.get("drop_frames"))),
         )
+        self._track_speed(now, int(_float(block.get("out_time_us") or block.get("out_time_ms"))))
         self.publish()
+
+    def _track_speed(self, now: float, out_us: int) -> None:
+        """ffmpeg's speed over the last few seconds; marks the step-down due when the ladder
+        has run slower than real time for SLOW_SECONDS (`check` carries it out)."""
+        if out_us <= 0:
+            return
+        if self.samples and now - self.samples[-1][0] > PAUSE_SECONDS:
+            self.samples.clear()  # the encoder paused: no frames came, nothing to keep up with
+            self.slow_since = 0.0
+        self.samples.append((now, out_us))
+        while now - self.samples[0][0] > SPEED_WINDOW:
+            self.samples.popleft()
+        since, first_us = self.samples[0]
+        if now - since < SPEED_WINDOW / 2:
+            return
+        speed = (out_us - first_us) / 1e6 / (now - since)
+        self.health["speed"] = round(speed, 2)
+        if not self.ladder or speed >= SLOW_SPEED:
+            self.slow_since = 0.0
+            return
+        self.slow_since = self.slow_since or now
+        if now - self.slow_since >= SLOW_SECONDS and not self.step_down_due:
+            self.step_down_due = True
+            self.step_down_speed = round(speed, 2)
 
     def _read_log(self, process: subprocess.Popen) -> None:
         for line in process.stderr or []:
@@ -300,6 +348,9 @@ class Listener:
         process = self.process
         if process is None:
             return
+        if process.poll() is None and self.step_down_due:
+            self._step_down(process)
+            return
         if process.poll() is None:
             stalled = (
                 self.health.get("state") == "receiving"
@@ -315,6 +366,27 @@ class Listener:
         self.restarts += 1
         self.start()
 
+    def _step_down(self, process: subprocess.Popen) -> None:
+        """One rendition from now on: the listener restarts with 720p alone (its encoder
+        reconnects, as after a new key; the browser ingest is told to resend), and the 360p
+        playlist leaves the master playlist, live and in the replay."""
+        log.warning(
+            "studio %s: ffmpeg fell behind real time (%.2fx for %.0f s): stepping down to "
+            "one rendition (720p only)",
+            self.session_id,
+            self.step_down_speed or 0.0,
+            SLOW_SECONDS,
+        )
+        self.ladder = False
+        self.stepped_down_at = timezone.now().isoformat()
+        self.health["stepped_down_at"] = self.stepped_down_at
+        self.publish()  # before the kill: the browser ingest reads it when its push fails
+        process.kill()
+        process.wait()
+        retire_renditions(self.session_id)
+        self.restarts += 1
+        self.start()
+
     def stop(self) -> None:
         process = self.process
         self.process = None
@@ -326,6 +398,32 @@ class Listener:
                 process.kill()
                 process.wait()
         cache.delete(health_key(self.session_id))
+
+
+def just_stepped_down(health: dict, within: float = 20.0) -> bool:
+    """Whether the listener restarted a moment ago to step down (its publisher was cut off)."""
+    at = health.get("stepped_down_at")
+    if not at:
+        return False
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    return (timezone.now() - moment).total_seconds() < within
+
+
+def retire_renditions(session_id: int) -> None:
+    """Take the lower renditions out of the master playlist: their playlists stop growing,
+    so a player must not pick them (live) nor find a replay that stops halfway."""
+    out = hls_dir(session_id)
+    for _height, _bitrate, name, _segment in RENDITIONS[1:]:
+        playlist = out / name
+        if playlist.exists():
+            text = playlist.read_text()
+            if "#EXT-X-ENDLIST" not in text:
+                text = text.rstrip("\n") + "\n#EXT-X-ENDLIST\n"
+            (out / name.replace(".m3u8", STOPPED_SUFFIX)).write_text(text)
+            playlist.unlink()
 
 
 def recent_kbps(session_id: int, count: int = 5) -> float:
@@ -370,6 +468,7 @@ class Supervisor:
     def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
         self.listeners: dict[int, Listener] = {}
+        self.stepped_down: dict[int, tuple[str | None, float | None]] = {}  # for the show's rest
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -401,15 +500,27 @@ class Supervisor:
                 del self.listeners[session_id]
                 if session_id not in live:
                     finish_recording(session_id)
+                    self.stepped_down.pop(session_id, None)
         for session_id, (key, urls, names) in live.items():
             if session_id not in self.listeners:
                 taken = {listener.port for listener in self.listeners.values()}
                 port = rtmp_port(session_id, taken)
                 listener = Listener(session_id, key, port, destinations=urls, names=names)
+                if session_id in self.stepped_down:  # a new key or destination: still 720p
+                    listener.ladder = False
+                    listener.stepped_down_at, listener.step_down_speed = self.stepped_down[
+                        session_id
+                    ]
                 self.listeners[session_id] = listener
                 listener.start()
             else:
-                self.listeners[session_id].check()
+                listener = self.listeners[session_id]
+                listener.check()
+                if listener.stepped_down_at:
+                    self.stepped_down[session_id] = (
+                        listener.stepped_down_at,
+                        listener.step_down_speed,
+                    )
 
     def run(self) -> None:
         while not self._stop.is_set():

@@ -32,6 +32,7 @@ class SessionState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     LIVE = "live", _("Live")
     ENDED = "ended", _("Ended")
+    CANCELLED = "cancelled", _("Cancelled")  # by an organizer, before it went live
 
 
 class BroadcastSession(ChineseVariantsMixin, models.Model):
@@ -93,6 +94,10 @@ class BroadcastSession(ChineseVariantsMixin, models.Model):
     @property
     def is_live(self) -> bool:
         return self.state == SessionState.LIVE
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == SessionState.CANCELLED
 
 
 class RundownItem(models.Model):

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from bizweek.accounts.models import User
 
@@ -77,3 +78,22 @@ def send_due(now: datetime | None = None) -> int:
             notify_user(reminder.user, "show_reminder", now=now, show=reminder.session)
         sent += 1
     return sent
+
+
+@task()
+def tell_subscribers(session_id: int, kind: str) -> int:
+    """Tell everyone who asked for a reminder that the show is cancelled (`show_cancelled`) or
+    back on (`show_restored`); a job, since a popular show has hundreds of subscribers, each
+    mailed. Skipped if the show changed again before the job ran (the later job tells)."""
+    from bizweek.notifications.services import notify_user
+
+    wanted = SessionState.CANCELLED if kind == "show_cancelled" else SessionState.SCHEDULED
+    session = BroadcastSession.objects.filter(pk=session_id, state=wanted).first()
+    if session is None:
+        return 0
+    told = 0
+    subscriptions = session.reminders.filter(user__is_active=True).select_related("user")
+    for reminder in subscriptions.order_by("pk"):
+        notify_user(reminder.user, kind, show=session)
+        told += 1
+    return told

@@ -71,9 +71,51 @@ def live_sessions(event: Event) -> list[BroadcastSession]:
 def next_sessions(session: BroadcastSession, limit: int = 4) -> list[BroadcastSession]:
     return list(
         BroadcastSession.objects.filter(event_id=session.event_id, starts_at__gt=session.starts_at)
-        .exclude(state=SessionState.ENDED)
+        .exclude(state__in=[SessionState.ENDED, SessionState.CANCELLED])
         .order_by("starts_at")[:limit]
     )
+
+
+def cancel(session: BroadcastSession, *, by: User) -> BroadcastSession:
+    """Take a show that has not started off the programme (organizers only: they own it).
+
+    Its reminders stay subscribed but are not sent while it is cancelled (`reminders.send_due`
+    sends only for scheduled shows), so restoring it brings them back; everyone who asked for
+    one is told now, in their language.
+    """
+    return _switch(session, SessionState.SCHEDULED, SessionState.CANCELLED, by=by)
+
+
+def restore(session: BroadcastSession, *, by: User) -> BroadcastSession:
+    """Put a cancelled show back on the programme, if its time has not passed."""
+    return _switch(session, SessionState.CANCELLED, SessionState.SCHEDULED, by=by)
+
+
+def _switch(session: BroadcastSession, before: str, after: str, *, by: User) -> BroadcastSession:
+    from .reminders import tell_subscribers
+
+    if not by.has_perm("studio.schedule_sessions"):
+        raise PermissionDenied(_("Only the organizers can cancel or restore shows."))
+    with transaction.atomic():
+        locked = BroadcastSession.objects.select_for_update().get(pk=session.pk)
+        if locked.state != before:
+            if after == SessionState.CANCELLED:
+                raise Refused(
+                    "not_scheduled", _("Only a show that has not started can be cancelled.")
+                )
+            raise Refused("not_cancelled", _("This show is not cancelled."))
+        if after == SessionState.SCHEDULED and locked.ends_at <= timezone.now():
+            raise Refused(
+                "past", _("This show's time has passed: change its times, then restore it.")
+            )
+        locked.state = after
+        locked.save()  # post_save keeps the agenda in step (signals.py)
+        cancelled = after == SessionState.CANCELLED
+        audit.record(by, "show.cancelled" if cancelled else "show.restored", locked)
+        kind = "show_cancelled" if cancelled else "show_restored"
+        transaction.on_commit(lambda: tell_subscribers.enqueue(locked.pk, kind))
+    session.state = after
+    return session
 
 
 def rundown_of(session: BroadcastSession) -> list[RundownItem]:
@@ -161,6 +203,8 @@ def go_live(session: BroadcastSession, *, by: User) -> BroadcastSession:
     require(by, "studio.run_session", session)
     if session.state == SessionState.LIVE:
         return session
+    if session.state == SessionState.CANCELLED:
+        raise Refused("cancelled", _("This show is cancelled: an organizer must restore it first."))
     session.state = SessionState.LIVE
     session.went_live_at = session.went_live_at or timezone.now()
     session.ended_at = None

@@ -7,7 +7,7 @@ from django.dispatch import receiver
 
 from bizweek.events.models import AgendaItem, AgendaKind
 
-from .models import BroadcastSession, Category
+from .models import BroadcastSession, Category, SessionState
 
 SYNCED_FIELDS = [
     f"{name}_{lang}"
@@ -18,6 +18,12 @@ SYNCED_FIELDS = [
 
 @receiver(post_save, sender=BroadcastSession)
 def _sync_agenda_item(sender: type, instance: BroadcastSession, **kwargs: object) -> None:
+    if instance.state == SessionState.CANCELLED:
+        # Off the agenda ("on now", "coming up", the host's home); back when it is restored.
+        if instance.agenda_item_id:
+            AgendaItem.objects.filter(pk=instance.agenda_item_id).delete()
+            instance.agenda_item = None
+        return
     item = instance.agenda_item or AgendaItem(event_id=instance.event_id)
     item.event_id = instance.event_id
     item.kind = (

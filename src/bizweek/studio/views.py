@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -88,6 +89,52 @@ def new_show(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit_show(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit_show(request, _session(pk))
+
+
+@login_required
+def cancel_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a show that has not started: a confirmation page (GET), then the change (POST)."""
+    return _cancel_or_restore(request, pk, restore=False)
+
+
+@login_required
+def restore_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a cancelled show back on the programme, with the same confirmation step."""
+    return _cancel_or_restore(request, pk, restore=True)
+
+
+def _cancel_or_restore(request: HttpRequest, pk: int, *, restore: bool) -> HttpResponse:
+    if not request.user.has_perm("studio.schedule_sessions"):
+        raise PermissionDenied(_("Only the organizers can cancel or restore shows."))
+    session = _session(pk)
+    if request.method == "POST":
+        try:
+            if restore:
+                services.restore(session, by=request.user)
+            else:
+                services.cancel(session, by=request.user)
+        except services.Refused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("studio:edit", pk=session.pk)
+        _tell_viewers(session)  # open show pages change their status line at once
+        messages.success(
+            request,
+            _("The show is back on the programme; its reminders are set again.")
+            if restore
+            else _("The show is cancelled. Everyone who asked for a reminder is being told."),
+        )
+        return redirect("studio:schedule")
+    possible = session.state == (SessionState.CANCELLED if restore else SessionState.SCHEDULED)
+    return render(
+        request,
+        "studio/cancel.html",
+        {
+            "session": session,
+            "restore": restore,
+            "possible": possible,
+            "subscribers": session.reminders.filter(user__is_active=True).count(),
+        },
+    )
 
 
 @login_required
@@ -210,6 +257,7 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
             "rundown": services.rundown_of(session),
             "rtmp_url": f"rtmp://{settings.BIZWEEK_RTMP_PUBLIC_HOST}:{port}/live",
             "health": health,
+            "renditions": renditions_label(health),
             "card": services.current_card(session),
             "destinations": list(session.destinations.all()),
         },
@@ -256,7 +304,11 @@ def rundown(request: HttpRequest, pk: int) -> HttpResponse:
 def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     session = _run(request, pk)
     if action == "live":
-        services.go_live(session, by=request.user)
+        try:
+            services.go_live(session, by=request.user)
+        except services.Refused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("studio:console", pk=pk)
         _tell_viewers(session)
         messages.success(request, _("The show is live. Start your encoder."))
     elif action == "end":
@@ -295,7 +347,28 @@ def health(request: HttpRequest, pk: int) -> JsonResponse:
     session = _run(request, pk)
     data = ingest.read_health(session.pk)
     data["session_state"] = session.state
+    data["renditions_label"] = renditions_label(data)
     return JsonResponse(data)
+
+
+def renditions_label(health: dict) -> str | None:
+    """What the console says of the ladder, in the reader's language and time zone: both
+    renditions, or 720p alone, and if so since when the server stepped down and why."""
+    renditions = health.get("renditions")
+    if not renditions:
+        return None
+    names = " + ".join(renditions)
+    at = health.get("stepped_down_at")
+    if not at:
+        return names
+    try:
+        moment = timezone.localtime(datetime.fromisoformat(at)).strftime("%H:%M:%S")
+    except ValueError:
+        moment = "?"
+    return _(
+        "%(renditions)s only: stepped down at %(time)s because the server fell behind real "
+        "time (%(speed)s×)"
+    ) % {"renditions": names, "time": moment, "speed": health.get("step_down_speed") or "?"}
 
 
 def hls(request: HttpRequest, pk: int, name: str) -> HttpResponse:

@@ -21,6 +21,13 @@ async function poll() {
   bar.max = Math.max(1, data.total);
   bar.value = data.done;
   document.querySelector("[data-import-state]")?.setAttribute("data-import-state", data.state);
+  // Why the job still waits (no worker, or a busy one), in the reader's language; the text is
+  // the server's and is set as text, never as markup.
+  const waiting = document.getElementById("import-waiting");
+  if (waiting) {
+    waiting.textContent = data.waiting || "";
+    waiting.hidden = !data.waiting;
+  }
   if (data.finished) {
     window.location.reload();
     return;

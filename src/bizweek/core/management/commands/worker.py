@@ -14,6 +14,11 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
 
     def handle(self, *args, **options) -> None:
+        from bizweek.companies.jobs import sweep_uploads
+
+        # `serve --no-jobs` runs no periodic loop: uploads left by jobs that never ran (or by a
+        # worker killed mid-import) are deleted whenever a worker starts.
+        sweep_uploads()
         call_command(
             "db_worker",
             queue_name="*",

@@ -118,6 +118,12 @@ async function start() {
   preview.srcObject = stream;
   // The browser's own "stop sharing" button ends the ingest too.
   for (const track of stream.getVideoTracks()) track.addEventListener("ended", stop);
+  send();
+}
+
+// One connection sending the captured stream; after a "restart" (the server restarted the
+// show's listener) a new one with the same stream, so the camera or screen is not asked again.
+function send() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const channel = new WebSocket(`${scheme}://${location.host}${t.wsPath}`);
   channel.binaryType = "arraybuffer";
@@ -127,7 +133,15 @@ async function start() {
     let data;
     try { data = JSON.parse(event.data); } catch { return; }
     if (data.type === "ready" && stream && !recorder) record();
-    else if (data.type === "error") {
+    else if (data.type === "error" && data.code === "restart") {
+      refused = true;
+      state("starting", data.message);
+      if (recorder && recorder.state !== "inactive") {
+        try { recorder.stop(); } catch { /* already stopped */ }
+      }
+      recorder = null;
+      setTimeout(() => { if (stream && !stopping) send(); }, 1000);
+    } else if (data.type === "error") {
       refused = true;
       fail(data.message);
     }

@@ -72,6 +72,7 @@ const socket = connect(t.wsPath, (data) => {
       state = data.state;
       if (state === "live") { setStatus(""); startPlayer(); }
       if (state === "ended") setStatus(t.textEnded);
+      if (state === "cancelled") setStatus(t.textCancelled);
       break;
     case "restricted":
       if (you.id === data.user_id && chatStatus) chatStatus.textContent = data.kind ? t.textMuted : "";
@@ -128,4 +129,4 @@ if (state === "ended") {
 }
 
 if (state === "live" || t.hasRecording === "1") startPlayer();
-else setStatus(state === "ended" ? t.textEnded : t.textOffline);
+else setStatus({ ended: t.textEnded, cancelled: t.textCancelled }[state] || t.textOffline);
