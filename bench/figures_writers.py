@@ -221,8 +221,8 @@ def main() -> None:
         summary[config] = {}
         for writers, runs in samples[config].items():
             summary[config][str(writers)] = {
-                "commits_per_second": statistics.median(
-                    r.get("commits_per_second", 0) for r in runs
+                "commits_per_second": round(
+                    statistics.median(r.get("commits_per_second", 0) for r in runs), 1
                 ),
                 "p50_ms": round(statistics.median(r.get("p50_ms", 0) for r in runs), 2),
                 "p99_ms": round(statistics.median(r.get("p99_ms", 0) for r in runs), 2),
