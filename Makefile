@@ -43,7 +43,7 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 
 # The benchmarks (the other bench/*.py files are their shared modules).
-BENCHMARKS = bench/hall.py bench/recommend.py bench/search.py bench/schedule.py bench/dashboard.py bench/chat_fanout.py bench/live_latency.py bench/meeting_join.py
+BENCHMARKS = bench/hall.py bench/recommend.py bench/search.py bench/schedule.py bench/dashboard.py bench/figures_writers.py bench/chat_fanout.py bench/live_latency.py bench/meeting_join.py
 
 # bench/hall.py drives its concurrent phases with wrk (Debian package `wrk`); without it, it falls
 # back to a Python load generator that competes with the server for the same cores.
@@ -51,6 +51,7 @@ bench: install messages
 	@command -v wrk >/dev/null || { echo "== apt-get install wrk"; \
 		(apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk) >/dev/null 2>&1 || \
 		echo "wrk could not be installed: bench/hall.py uses its Python load generator"; }
+	@bash .ci/postgres || echo "PostgreSQL could not be started here (root and Debian needed): bench/figures_writers.py says how"
 	@for script in $(BENCHMARKS); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:

@@ -22,8 +22,8 @@ hits all three alike):
 Results: bench/results/figures_writers.json (commits per second and latency percentiles per
 configuration and writer count). Needs a PostgreSQL server; by default
 postgres://bizweek:bizweek@127.0.0.1:5432/bizweek_bench_writers (dropped and created anew; the
-role must be allowed to create databases, as the tests' role is). `.ci/run` shows how to
-start one on Debian (`pg_ctlcluster 15 main start` and the role it creates).
+role must be allowed to create databases, as the tests' role is). `.ci/postgres` installs and
+starts one on Debian with that role; `make bench` runs it first.
 
 Usage: .venv/bin/python bench/figures_writers.py [--database-url URL] [--seconds 4]
        [--writers 1 8 32] [--rounds 2]
@@ -68,8 +68,8 @@ def ensure_database(url: str) -> None:
     except psycopg.OperationalError as error:
         raise SystemExit(
             f"bench/figures_writers.py needs PostgreSQL at {parts.hostname}:{parts.port}: {error}\n"
-            "On Debian: apt-get install postgresql && pg_ctlcluster 15 main start, then create "
-            "the role as .ci/run does, or pass --database-url."
+            "On Debian, as root: bash .ci/postgres (installs and starts it with the role the "
+            "tests use; `make bench` runs it), or pass --database-url."
         ) from None
 
 
