@@ -25,7 +25,7 @@ PERIOD = Period(tz="Asia/Seoul")
 
 
 def headline_shown(html: str, key: str) -> str:
-    match = re.search(rf'data-key="{key}"><dt>[^<]+</dt><dd>([^<]+)</dd>', html)
+    match = re.search(rf'data-key="{key}"><dt>[^<]+</dt><dd[^>]*>([^<]+)</dd>', html)
     assert match, key
     return match.group(1)
 
