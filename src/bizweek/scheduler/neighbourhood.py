@@ -228,6 +228,7 @@ def improve(
     anneal_share: float = 0.75,
     first_share: float = 0.15,
     repair_share: float = 0.5,
+    fair_anneal_share: float = 0.9,
     group_size: int = 4,
     max_freed: int = 60,
     on_progress: Callable[[Progress], None] | None = None,
@@ -240,7 +241,8 @@ def improve(
     companies whose cap is tight placed first, a short annealing round (until
     `first_share` of the time), the repair of the companies over their cap
     (`repair_over_cap`, until `repair_share` at most), annealing that keeps every cap reached
-    (until `anneal_share`), a second repair of any left, then CP-SAT on small groups of
+    (until `anneal_share`, or `fair_anneal_share` when nobody is over the cap any more), a
+    second repair of any left, then CP-SAT on small groups of
     participants. The cap comes first because it is a requirement and breaks the objective;
     the repair's time is taken early so that a loaded machine shortens the break polishing,
     not the repair. Those left over the cap are in `Solution.over_cap_reasons`.
@@ -355,6 +357,10 @@ def improve(
             break
         hot = 0.5 * 0.1 ** (round_ / rounds_)  # one cooling schedule over all rounds
         cold = 0.5 * 0.1 ** ((round_ + 1) / rounds_)
+        if round_ and not any(state.over(p) for p in state.mine):
+            # Nobody over the cap: no second repair to keep time for. Annealing lowers the
+            # breaks of a big day faster than the group search does.
+            anneal_end = max(anneal_end, t0 + (deadline - t0) * fair_anneal_share)
         end = first_end if round_ == 0 else anneal_end
         anneal(
             state,
