@@ -242,10 +242,10 @@ def improve(
     `first_share` of the time), the repair of the companies over their cap
     (`repair_over_cap`, until `repair_share` at most), annealing that keeps every cap reached
     (until `anneal_share`, or `fair_anneal_share` when nobody is over the cap any more), a
-    second repair of any left, then CP-SAT on small groups of
-    participants. The cap comes first because it is a requirement and breaks the objective;
-    the repair's time is taken early so that a loaded machine shortens the break polishing,
-    not the repair. Those left over the cap are in `Solution.over_cap_reasons`.
+    second repair of any left, then CP-SAT on small groups of participants. The cap comes
+    first because it is a requirement and breaks the objective; the repair's time is taken
+    early so that a loaded machine shortens the break polishing, not the repair. Those left
+    over the cap are in `Solution.over_cap_reasons`.
 
     Meetings that cannot be placed stay out with a reason. Fairness is the per-participant
     cap of `fairness_caps`. The lower bound (`Solution.bound`) is given only when every
@@ -786,12 +786,12 @@ def anneal(
 
     Two moves, both keeping every hard rule: move one meeting to a slot where both sides and
     a table are free, or swap the slots of two meetings of one participant (their day stays
-    the same, the partners' days change). The cost of a participant is its breaks plus
-    `w_over` per break above the cap. Busy slots are bit masks, so a move's cost change is a
-    few integer operations. `tick` is called now and then and stops the search when true.
-    Above the cap, a participant's cost is `w_over` per meeting outside its longest runs
-    (those the cap allows). With `keep_caps` no move takes anyone from within the cap to
-    above it: the caps reached stay reached, whatever the temperature.
+    the same, the partners' days change). The cost of a participant is its breaks plus,
+    above its cap, `w_over` per meeting outside its longest runs (those the cap allows).
+    Busy slots are bit masks, so a move's cost change is a few integer operations. `tick` is
+    called now and then and stops the search when true. With `keep_caps` no move takes
+    anyone from within the cap to above it: the caps reached stay reached, whatever the
+    temperature.
     """
     import math
 
