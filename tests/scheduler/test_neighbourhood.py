@@ -11,6 +11,9 @@ import random
 from bizweek.scheduler.cpsat import solve
 from bizweek.scheduler.greedy_start import greedy
 from bizweek.scheduler.neighbourhood import (
+    _State,
+    anneal,
+    compact_start,
     fairness_caps,
     improve,
     lower_bound,
@@ -184,3 +187,46 @@ def test_repair_says_why_a_cap_cannot_be_reached():
     slots, reasons = repair(day, start, time_limit=5)
     assert slots == start
     assert reasons == {1: "own meetings"}
+
+
+def test_start_keeps_a_company_without_slack_in_its_longest_free_runs():
+    # Company 1 meets nine others, each once, in 12 slots; it is away in slots 2 and 9, so
+    # its free runs are 1, 3-8 and 10-12. Within its cap of one break it must fill exactly
+    # 3-8 and 10-12: a meeting in slot 1 (the first free slot, where a break-aware greedy
+    # starts) already costs it the cap.
+    day = B2BInstance(
+        n_business=10,
+        meetings=[(1, k, 3) for k in range(2, 11)],
+        n_tables=9,
+        n_slots=12,
+        n_morning=6,
+        forbidden={1: {2, 9}},
+        max_breaks=1,
+    )
+    allowed = [day.allowed_slots(i) for i in range(len(day.meetings))]
+    caps = fairness_caps(day, allowed)
+    assert caps is not None and caps[1] == 1
+    slots = compact_start(day, allowed, caps)
+    assert sorted(slots) == [3, 4, 5, 6, 7, 8, 10, 11, 12]
+    assert check(day, slots) == []  # placed, and within every cap
+
+
+def test_late_annealing_never_pushes_a_company_over_its_cap():
+    # Hot and with a tiny price on the cap, annealing trades caps for breaks (the control
+    # below); with `keep_caps`, as in the rounds after the repair, nobody within its cap
+    # ends above it.
+    day = random_day(seed=13)
+    allowed = [day.allowed_slots(i) for i in range(len(day.meetings))]
+    caps = fairness_caps(day, allowed)
+    assert caps is not None
+    start = compact_start(day, allowed, caps)
+
+    def pushed_over(keep_caps: bool) -> set[int]:
+        state = _State(day, allowed, list(start), caps)
+        within = {p for p in state.mine if not state.over(p)}
+        anneal(state, 0.5, random.Random(2), t_start=3, t_end=3, w_over=1, keep_caps=keep_caps)  # noqa: S311
+        assert check(day, state.slots, fairness=False) == []  # every hard rule still holds
+        return {p for p in within if state.over(p)}
+
+    assert pushed_over(keep_caps=False)  # the temptation is real
+    assert pushed_over(keep_caps=True) == set()

@@ -225,7 +225,10 @@ def improve(
     workers: int = 2,
     start: list[int | None] | None = None,
     seed: int = 0,
-    anneal_share: float = 0.6,
+    anneal_share: float = 0.75,
+    first_share: float = 0.15,
+    repair_share: float = 0.5,
+    fair_anneal_share: float = 0.9,
     group_size: int = 4,
     max_freed: int = 60,
     on_progress: Callable[[Progress], None] | None = None,
@@ -234,10 +237,15 @@ def improve(
     baseline: bool = True,
     merge: bool = True,
 ) -> Solution:
-    """Best schedule found within `time_limit` seconds: a break-aware greedy start, then
-    simulated annealing (`anneal`, `anneal_share` of the time), then the repair of the
-    companies still over their cap (`repair_over_cap`), then CP-SAT on small groups of
-    participants. Those left over the cap are in `Solution.over_cap_reasons`.
+    """Best schedule found within `time_limit` seconds: a break-aware greedy start with the
+    companies whose cap is tight placed first, a short annealing round (until
+    `first_share` of the time), the repair of the companies over their cap
+    (`repair_over_cap`, until `repair_share` at most), annealing that keeps every cap reached
+    (until `anneal_share`, or `fair_anneal_share` when nobody is over the cap any more), a
+    second repair of any left, then CP-SAT on small groups of participants. The cap comes
+    first because it is a requirement and breaks the objective; the repair's time is taken
+    early so that a loaded machine shortens the break polishing, not the repair. Those left
+    over the cap are in `Solution.over_cap_reasons`.
 
     Meetings that cannot be placed stay out with a reason. Fairness is the per-participant
     cap of `fairness_caps`. The lower bound (`Solution.bound`) is given only when every
@@ -314,39 +322,64 @@ def improve(
         return stopped
 
     report(force=True)
-    # Annealing in three rounds, each followed by whole-run moves for companies over the cap
-    # (cheap, and what annealing cannot do); the next round smooths their partners' days.
-    anneal_end = t0 + (deadline - t0) * anneal_share
+    # Cap first: the cap is a requirement, breaks are the objective. A short first annealing
+    # round (soft caps) brings most companies within their cap; the repair then takes the
+    # rest while there is time, whatever the machine load; the later rounds keep every cap
+    # hard (nobody within it is pushed over) and only lower breaks; a second repair takes
+    # what the first left; the group search, which keeps caps too, polishes the breaks.
     rounds_ = 3 if merge else 1
+    anneal_end = t0 + (deadline - t0) * anneal_share
+    first_end = t0 + time_limit * first_share if rounds_ > 1 else anneal_end
+    repair_reasons: dict[int, str] = {}
+
+    def merge_over() -> None:
+        if not merge or state.caps is None or stopped:
+            return
+        for p in [p for p in state.mine if state.over(p)]:
+            if time.perf_counter() > deadline - 0.5:
+                break
+            while state.over(p) and merge_runs(state, p):
+                pass
+        report(force=True)
+
+    def repair_until(end: float) -> None:
+        nonlocal repair_reasons
+        if state.caps is None or stopped or not any(state.over(p) for p in state.mine):
+            repair_reasons = {}
+            return
+        repair_reasons = repair_over_cap(
+            state, partners, end, workers, rng, should_stop=should_stop
+        )
+        report(force=True)
+
     for round_ in range(rounds_):
         if not n or stopped:
             break
         hot = 0.5 * 0.1 ** (round_ / rounds_)  # one cooling schedule over all rounds
         cold = 0.5 * 0.1 ** ((round_ + 1) / rounds_)
+        if round_ and not any(state.over(p) for p in state.mine):
+            # Nobody over the cap: no second repair to keep time for. Annealing lowers the
+            # breaks of a big day faster than the group search does.
+            anneal_end = max(anneal_end, t0 + (deadline - t0) * fair_anneal_share)
+        end = first_end if round_ == 0 else anneal_end
         anneal(
             state,
-            (anneal_end - time.perf_counter()) / (rounds_ - round_),
+            (end - time.perf_counter()) / (1 if round_ == 0 else rounds_ - round_),
             rng,
             tick=tick,
             t_start=hot,
             t_end=cold,
+            keep_caps=round_ > 0,
         )
-        if merge and state.caps is not None and not stopped:
-            for p in [p for p in state.mine if state.over(p)]:
-                if time.perf_counter() > deadline - 0.5:
-                    break
-                while state.over(p) and merge_runs(state, p):
-                    pass
-            report(force=True)
-    repair_reasons: dict[int, str] = {}
-    if state.caps is not None and not stopped:
-        # Most of what is left goes to the companies still over their cap; the group
-        # search after it smooths the breaks their repairs added.
-        repair_end = deadline - (deadline - time.perf_counter()) * 0.1
-        repair_reasons = repair_over_cap(
-            state, partners, repair_end, workers, rng, should_stop=should_stop
-        )
-        report(force=True)
+        merge_over()
+        if round_ == 0 and rounds_ > 1:
+            # The repair's share is reserved here: under load it takes longer, and the
+            # annealing after it (which only lowers breaks) gets what is left.
+            repair_until(t0 + time_limit * repair_share)
+            anneal_end = max(anneal_end, time.perf_counter())
+    # What the first repair could not do (or, with one round, everything) gets most of the
+    # time left; the group search after it smooths the breaks the repairs added.
+    repair_until(deadline - (deadline - time.perf_counter()) * 0.1)
     while not stopped and time.perf_counter() < deadline - 0.05:
         if should_stop is not None and should_stop():
             stopped = True
@@ -404,7 +437,9 @@ def _pick_seeds(
 ) -> list[int]:
     """Participants worth freeing next: over the cap first, then with meetings left out,
     then those furthest above their own bound, least tried first."""
-    over = [p for p in state.mine if state.over(p)]
+    # Those over the cap first, a few times each: the repair has tried them harder already,
+    # and the rest of the day's breaks must not wait behind one that cannot be helped.
+    over = [p for p in state.mine if state.over(p) and tried[p] < 4]
     if over:
         return [min(over, key=lambda p: (tried[p], -state.over(p), rng.random()))]
     out = [
@@ -745,14 +780,18 @@ def anneal(
     w_over: int = 50,
     focus: float = 0.7,
     tick: Callable[[int, int], bool] | None = None,
+    keep_caps: bool = False,
 ) -> int:
     """Improve `state` in place for `seconds` by simulated annealing; returns moves made.
 
     Two moves, both keeping every hard rule: move one meeting to a slot where both sides and
     a table are free, or swap the slots of two meetings of one participant (their day stays
-    the same, the partners' days change). The cost of a participant is its breaks plus
-    `w_over` per break above the cap. Busy slots are bit masks, so a move's cost change is a
-    few integer operations. `tick` is called now and then and stops the search when true.
+    the same, the partners' days change). The cost of a participant is its breaks plus,
+    above its cap, `w_over` per meeting outside its longest runs (those the cap allows).
+    Busy slots are bit masks, so a move's cost change is a few integer operations. `tick` is
+    called now and then and stops the search when true. With `keep_caps` no move takes
+    anyone from within the cap to above it: the caps reached stay reached, whatever the
+    temperature.
     """
     import math
 
@@ -775,11 +814,32 @@ def anneal(
     def runs(b: int) -> int:
         return (b & ~(b << 1)).bit_count()
 
+    def out_of_place(b: int, extra: int) -> int:
+        # Meetings in the `extra` shortest runs: what must move for the day to fit the cap.
+        lengths = []
+        while b:
+            low = (b & -b).bit_length() - 1
+            t = b >> low
+            length = (t ^ (t + 1)).bit_length() - 1
+            lengths.append(length)
+            b &= ~(((1 << length) - 1) << low)
+        lengths.sort()
+        return sum(lengths[:extra])
+
     def cost(b: int, p: int) -> int:
         r = runs(b)
         k = r - 1 if r else 0
         c = caps[p]
-        return k + w_over * (k - c if k > c else 0)
+        # Above the cap the cost counts the meetings out of place, not the breaks: moving one
+        # meeting of a short run to a long one then pays at once, where the break count
+        # would only drop when the last one left (annealing takes no such walk).
+        return k + w_over * out_of_place(b, k - c) if k > c else k
+
+    def pushed_over(p: int, old: int, new: int, q: int, old_q: int, new_q: int) -> bool:
+        # Someone within the cap would go above it.
+        return (runs(old) - 1 <= caps[p] < runs(new) - 1) or (
+            runs(old_q) - 1 <= caps[q] < runs(new_q) - 1
+        )
 
     def group_ok(i: int, s: int, t: int) -> bool:
         return all(state.group_use[g][t] < group_caps[g].get(t, 0) for g in groups[i])
@@ -859,6 +919,8 @@ def anneal(
             if has_groups and set(groups[i]) != set(groups[j]):
                 continue
             move = (1 << s) | (1 << t)
+            if keep_caps and pushed_over(p, bp, bp ^ move, r_, br, br ^ move):
+                continue
             delta = cost(bp ^ move, p) - cost(bp, p) + cost(br ^ move, r_) - cost(br, r_)
             if delta <= 0 or rand() < math.exp(-delta / temp):
                 for pp, old, new, m_ in ((p, s, t, i), (r_, t, s, j)):
@@ -880,6 +942,8 @@ def anneal(
                 continue  # keep interpreter counts per slot as they are
             nq = bq ^ (1 << s) ^ (1 << t)
             nq2 = b2 ^ (1 << s) ^ (1 << t)
+            if keep_caps and pushed_over(q, bq, nq, q2, b2, nq2):
+                continue
             delta = cost(nq, q) - cost(bq, q) + cost(nq2, q2) - cost(b2, q2)
             if delta <= 0 or rand() < math.exp(-delta / temp):
                 # move i out to a scratch slot first (both meetings trade places)
@@ -894,6 +958,8 @@ def anneal(
         if at[t] >= n_tables or (has_groups and not group_ok(i, s, t)):
             continue
         move = (1 << s) | (1 << t)
+        if keep_caps and pushed_over(p, bp, bp ^ move, q, bq, bq ^ move):
+            continue
         delta = cost(bp ^ move, p) - cost(bp, p) + cost(bq ^ move, q) - cost(bq, q)
         if delta <= 0 or rand() < math.exp(-delta / temp):
             do_move(i, s, t)
@@ -905,11 +971,17 @@ def anneal(
 
 
 def compact_start(
-    inst: B2BInstance, allowed: list[list[int]], caps: dict[int, int], order_step: int = 4
+    inst: B2BInstance,
+    allowed: list[list[int]],
+    caps: dict[int, int],
+    order_step: int = 4,
+    tight: int = 6,
 ) -> list[int | None]:
-    """A break-aware greedy start: busiest participants' meetings first, each in the open
-    slot that adds the fewest breaks (then the least used slot), so the day is not packed
-    into its first slots the way first-fit packs it. Meetings it cannot place stay None."""
+    """A break-aware greedy start: the meetings of participants with the least slack first
+    (then the busiest), each in the open slot that adds the fewest breaks (then the least
+    used slot), so the day is not packed into its first slots the way first-fit packs it.
+    A participant with at most `tight` slack keeps to its longest free runs where it can.
+    Meetings it cannot place stay None."""
     mine = inst.participant_meetings()
     mask = dict.fromkeys(mine, 0)
     at = [0] * (inst.n_slots + 2)
@@ -918,7 +990,17 @@ def compact_start(
     for g, (members, _c) in enumerate(inst.capacity_groups):
         for i in members:
             member_of[i].append(g)
-    slack = {p: len({s for i in ms for s in allowed[i]}) - len(ms) for p, ms in mine.items()}
+    # A participant's slack is what its longest free runs allowed by its cap hold beyond its
+    # meetings: at 0 it fits its cap only by filling exactly those runs, so its meetings go
+    # first and into those runs (placed late, they land wherever partners left room).
+    main_runs: dict[int, set[int]] = {}
+    slack: dict[int, int] = {}
+    for p, ms in mine.items():
+        runs = _free_runs(sorted({s for i in ms for s in allowed[i]}))
+        runs.sort(key=lambda r: -len(r))
+        keep = runs[: caps.get(p, len(ms)) + 1]
+        main_runs[p] = {s for r in keep for s in r}
+        slack[p] = len(main_runs[p]) - len(ms)
     order = sorted(
         range(len(inst.meetings)),
         key=lambda i: (
@@ -949,7 +1031,10 @@ def compact_start(
                 continue
             na, nb = breaks(ma | bit), breaks(mb | bit)
             over = max(0, na - caps[a]) + max(0, nb - caps[b])
-            key = (over, na - ba + nb - bb, at[s] >= crowded, s)
+            outside = (slack[a] <= tight and s not in main_runs[a]) + (
+                slack[b] <= tight and s not in main_runs[b]
+            )
+            key = (over, outside, na - ba + nb - bb, at[s] >= crowded, s)
             if best is None or key < best[0]:
                 best = (key, s)
         if best is None:
@@ -962,6 +1047,17 @@ def compact_start(
         for g in member_of[i]:
             group_use[g][s] += 1
     return slots
+
+
+def _free_runs(free: list[int]) -> list[list[int]]:
+    """Sorted slots cut into runs of consecutive ones."""
+    runs: list[list[int]] = []
+    for s in free:
+        if runs and runs[-1][-1] == s - 1:
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return runs
 
 
 def merge_runs(state: _State, p: int) -> bool:
@@ -999,13 +1095,15 @@ def merge_runs(state: _State, p: int) -> bool:
             return sum(state.over(q) for q in touched), sum(state.breaks[q] for q in touched)
 
         before = local()
+        over_before = {q: state.over(q) for q in touched}
         for target in options:
             assignment = _assign(state, moving, target)
             if assignment is None:
                 continue
             old = {i: state.slots[i] for i in assignment}
             state.apply(assignment)
-            if local() < before:
+            # Nobody pays for p's merge with a cap it had kept (or more breaks above it).
+            if local() < before and all(state.over(q) <= over_before[q] for q in touched):
                 return True
             state.apply(old)
     return False
